@@ -1,0 +1,70 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "test_util.h"
+
+using namespace argus;
+
+TEST(Config, DefaultsLoadWithoutFile) {
+  auto c = Config::load("", {}, {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->server.port, 8080);
+  EXPECT_EQ(c->storage.data_dir, "./data");
+  EXPECT_EQ(c->auth.access_ttl_s, 900);
+}
+
+TEST(Config, PrecedenceFileThenEnvThenFlags) {
+  argus_test::TempDir dir;
+  std::string path = dir.path() + "/argus.yaml";
+  std::ofstream(path) << "server:\n  port: 9000\n  threads: 3\nlog:\n  level: debug\n";
+  auto file_only = Config::load(path, {}, {});
+  ASSERT_TRUE(file_only.ok()) << file_only.error().message;
+  EXPECT_EQ(file_only->server.port, 9000);
+  EXPECT_EQ(file_only->server.threads, 3);
+
+  auto with_env = Config::load(path, {{"ARGUS_SERVER_PORT", "9100"}}, {});
+  ASSERT_TRUE(with_env.ok());
+  EXPECT_EQ(with_env->server.port, 9100);
+  EXPECT_EQ(with_env->server.threads, 3);
+
+  auto with_flag = Config::load(path, {{"ARGUS_SERVER_PORT", "9100"}}, {{"server.port", "9200"}});
+  ASSERT_TRUE(with_flag.ok());
+  EXPECT_EQ(with_flag->server.port, 9200);
+  EXPECT_EQ(with_flag->log.level, "debug");
+}
+
+TEST(Config, UnknownKeyIsAnError) {
+  argus_test::TempDir dir;
+  std::string path = dir.path() + "/argus.yaml";
+  std::ofstream(path) << "server:\n  prot: 9000\n";
+  auto c = Config::load(path, {}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("server.prot"), std::string::npos);
+}
+
+TEST(Config, WrongTypeAndRangeAreErrors) {
+  EXPECT_FALSE(Config::load("", {{"ARGUS_SERVER_PORT", "eighty"}}, {}).ok());
+  EXPECT_FALSE(Config::load("", {}, {{"server.port", "70000"}}).ok());
+  EXPECT_FALSE(Config::load("", {}, {{"log.level", "loud"}}).ok());
+}
+
+TEST(Config, MalformedYamlIsAnError) {
+  argus_test::TempDir dir;
+  std::string path = dir.path() + "/argus.yaml";
+  std::ofstream(path) << "server: [unclosed\n";
+  auto c = Config::load(path, {}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, "CONFIG_ERROR");
+}
+
+TEST(Config, ShippedYamlMatchesDefaults) {
+  // config/argus.yaml documents every key with its default: loading it changes nothing.
+  auto shipped = Config::load(std::string(ARGUS_SOURCE_DIR) + "/config/argus.yaml", {}, {});
+  ASSERT_TRUE(shipped.ok()) << shipped.error().message;
+  EXPECT_EQ(shipped->tree, default_config_tree());
+}
+
+TEST(Config, EnvName) { EXPECT_EQ(env_name_for("server.max_body_bytes"), "ARGUS_SERVER_MAX_BODY_BYTES"); }
