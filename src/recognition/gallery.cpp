@@ -1,0 +1,502 @@
+#include "recognition/gallery.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+#include <hnswlib/hnswlib.h>
+
+namespace argus {
+
+// ---------------------------------------------------------------------------------------
+// Kernels. Each SIMD kernel carries its own target attribute, so the library is compiled
+// for baseline x86-64 and still runs on CPUs without AVX2/AVX-512; dispatch happens once
+// per Gallery (constructor) from __builtin_cpu_supports.
+namespace {
+
+void dot_rows_scalar(const float* q, const float* rows, size_t n, size_t dim, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* r = rows + i * dim;
+    // Four partial sums: shorter dependency chains and close to the SIMD kernels' rounding.
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= dim; j += 4) {
+      s0 += q[j] * r[j];
+      s1 += q[j + 1] * r[j + 1];
+      s2 += q[j + 2] * r[j + 2];
+      s3 += q[j + 3] * r[j + 3];
+    }
+    for (; j < dim; ++j) s0 += q[j] * r[j];
+    out[i] = (s0 + s1) + (s2 + s3);
+  }
+}
+
+__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* q, const float* rows, size_t n,
+                                                       size_t dim, float* out) {
+  const size_t dv = dim & ~size_t(7);
+  size_t i = 0;
+  // Four rows per pass: each query load feeds four FMAs, and four independent chains hide
+  // the FMA latency. The scan is memory-bound beyond that.
+  for (; i + 4 <= n; i += 4) {
+    const float* r0 = rows + i * dim;
+    const float* r1 = r0 + dim;
+    const float* r2 = r1 + dim;
+    const float* r3 = r2 + dim;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+           a3 = _mm256_setzero_ps();
+    for (size_t j = 0; j < dv; j += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + j);
+      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(r0 + j), a0);
+      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(r1 + j), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(r2 + j), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(r3 + j), a3);
+    }
+    float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+    for (size_t j = dv; j < dim; ++j) {
+      s0 += q[j] * r0[j];
+      s1 += q[j] * r1[j];
+      s2 += q[j] * r2[j];
+      s3 += q[j] * r3[j];
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; ++i) {
+    const float* r = rows + i * dim;
+    __m256 a = _mm256_setzero_ps();
+    for (size_t j = 0; j < dv; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(r + j), a);
+    float s = hsum256(a);
+    for (size_t j = dv; j < dim; ++j) s += q[j] * r[j];
+    out[i] = s;
+  }
+}
+
+// GCC 12 reports a false "may be used uninitialized" inside its own _mm512_maskz_loadu_ps
+// (which starts from _mm512_undefined_ps); silence it for this kernel only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f"))) void dot_rows_avx512(const float* q, const float* rows, size_t n,
+                                                       size_t dim, float* out) {
+  const size_t dv = dim & ~size_t(15);
+  // Masked loads handle a dimension that is not a multiple of 16 without a scalar tail.
+  const __mmask16 tail = static_cast<__mmask16>((1u << (dim - dv)) - 1u);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float* r0 = rows + i * dim;
+    const float* r1 = r0 + dim;
+    const float* r2 = r1 + dim;
+    const float* r3 = r2 + dim;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
+           a3 = _mm512_setzero_ps();
+    for (size_t j = 0; j < dv; j += 16) {
+      const __m512 qv = _mm512_loadu_ps(q + j);
+      a0 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r0 + j), a0);
+      a1 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r1 + j), a1);
+      a2 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r2 + j), a2);
+      a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r3 + j), a3);
+    }
+    if (tail) {
+      const __m512 qv = _mm512_maskz_loadu_ps(tail, q + dv);
+      a0 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(tail, r0 + dv), a0);
+      a1 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(tail, r1 + dv), a1);
+      a2 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(tail, r2 + dv), a2);
+      a3 = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(tail, r3 + dv), a3);
+    }
+    out[i] = _mm512_reduce_add_ps(a0);
+    out[i + 1] = _mm512_reduce_add_ps(a1);
+    out[i + 2] = _mm512_reduce_add_ps(a2);
+    out[i + 3] = _mm512_reduce_add_ps(a3);
+  }
+  for (; i < n; ++i) {
+    const float* r = rows + i * dim;
+    __m512 a = _mm512_setzero_ps();
+    for (size_t j = 0; j < dv; j += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(r + j), a);
+    if (tail) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, q + dv), _mm512_maskz_loadu_ps(tail, r + dv), a);
+    out[i] = _mm512_reduce_add_ps(a);
+  }
+}
+#pragma GCC diagnostic pop
+
+// Rows scored per kernel call: the scores stay in L1 while the top-k pass reads them.
+constexpr size_t kBlock = 256;
+
+// Best-k distinct persons seen so far. Only a row scoring above the current k-th best can
+// change the answer, which after the first few thousand rows is rare, so the per-row cost
+// is one compare.
+class PersonTopK {
+ public:
+  explicit PersonTopK(size_t k) : k_(k) { items_.reserve(k); }
+  float threshold() const { return items_.size() < k_ ? -std::numeric_limits<float>::infinity() : min_; }
+  void offer(PersonId p, float s, EmbeddingId id) {
+    if (k_ == 0) return;
+    for (auto& it : items_) {
+      if (it.person_id == p) {
+        if (s > it.score) {
+          it.score = s;
+          it.embedding_id = id;
+          refresh();
+        }
+        return;
+      }
+    }
+    if (items_.size() < k_) {
+      items_.push_back({p, s, id});
+    } else {
+      if (s <= min_) return;  // not better than the current k-th person
+      auto worst = std::min_element(items_.begin(), items_.end(),
+                                    [](const PersonHit& a, const PersonHit& b) { return a.score < b.score; });
+      *worst = {p, s, id};
+    }
+    refresh();
+  }
+  std::vector<PersonHit> take() {
+    std::sort(items_.begin(), items_.end(), [](const PersonHit& a, const PersonHit& b) {
+      return a.score != b.score ? a.score > b.score : a.person_id < b.person_id;
+    });
+    return std::move(items_);
+  }
+
+ private:
+  void refresh() {
+    if (items_.size() < k_) return;
+    min_ = items_.front().score;
+    for (const auto& it : items_) min_ = std::min(min_, it.score);
+  }
+  size_t k_;
+  float min_ = -std::numeric_limits<float>::infinity();
+  std::vector<PersonHit> items_;
+};
+
+}  // namespace
+
+const char* to_string(SimdKernel k) {
+  switch (k) {
+    case SimdKernel::Scalar: return "scalar";
+    case SimdKernel::Avx2: return "avx2";
+    case SimdKernel::Avx512: return "avx512";
+    default: return "auto";
+  }
+}
+
+bool simd_kernel_supported(SimdKernel k) {
+  switch (k) {
+    case SimdKernel::Auto:
+    case SimdKernel::Scalar: return true;
+    case SimdKernel::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SimdKernel::Avx512: return __builtin_cpu_supports("avx512f");
+  }
+  return false;
+}
+
+SimdKernel best_simd_kernel() {
+  if (simd_kernel_supported(SimdKernel::Avx512)) return SimdKernel::Avx512;
+  if (simd_kernel_supported(SimdKernel::Avx2)) return SimdKernel::Avx2;
+  return SimdKernel::Scalar;
+}
+
+void dot_rows(SimdKernel k, const float* q, const float* rows, size_t n, size_t dim, float* out) {
+  if (k == SimdKernel::Auto) k = best_simd_kernel();
+  switch (k) {
+    case SimdKernel::Avx512: dot_rows_avx512(q, rows, n, dim, out); break;
+    case SimdKernel::Avx2: dot_rows_avx2(q, rows, n, dim, out); break;
+    default: dot_rows_scalar(q, rows, n, dim, out); break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+struct Gallery::Hnsw {
+  hnswlib::InnerProductSpace space;
+  hnswlib::HierarchicalNSW<float> index;
+  Hnsw(size_t dim, size_t capacity, size_t m, size_t efc)
+      : space(dim), index(&space, std::max<size_t>(capacity, 1024), m, efc) {}
+};
+
+Gallery::Gallery(std::string embedder_id, GalleryOptions options)
+    : embedder_id_(std::move(embedder_id)), opt_(options) {
+  if (opt_.dim == 0) throw std::invalid_argument("Gallery: dim must be > 0");
+  kernel_ = opt_.kernel;
+  if (kernel_ == SimdKernel::Auto || !simd_kernel_supported(kernel_)) kernel_ = best_simd_kernel();
+}
+
+Gallery::~Gallery() = default;
+
+size_t Gallery::size() const {
+  std::shared_lock lock(mu_);
+  return ids_.size();
+}
+
+bool Gallery::using_hnsw() const {
+  std::shared_lock lock(mu_);
+  return hnsw_active_locked(SearchMode::Auto);
+}
+
+bool Gallery::hnsw_active_locked(SearchMode mode) const {
+  if (!hnsw_ || mode == SearchMode::Exact) return false;
+  return mode == SearchMode::Hnsw || ids_.size() > opt_.hnsw_above;
+}
+
+Status Gallery::normalise_into(std::span<const float> in, float* out) const {
+  if (in.size() != opt_.dim)
+    return Error::make("VALIDATION_ERROR", "embedding has " + std::to_string(in.size()) +
+                                               " values; gallery '" + embedder_id_ + "' expects " +
+                                               std::to_string(opt_.dim));
+  double ss = 0;
+  for (float v : in) ss += double(v) * v;
+  if (!std::isfinite(ss) || ss < 1e-24)
+    return Error::make("VALIDATION_ERROR", "embedding is zero or not finite");
+  const float inv = static_cast<float>(1.0 / std::sqrt(ss));
+  for (size_t i = 0; i < in.size(); ++i) out[i] = in[i] * inv;
+  return {};
+}
+
+void Gallery::append_locked(EmbeddingId id, PersonId person, const float* unit) {
+  const size_t i = ids_.size();
+  if (i / kChunkRows >= chunks_.size())
+    chunks_.push_back(std::make_unique_for_overwrite<float[]>(kChunkRows * opt_.dim));
+  std::copy(unit, unit + opt_.dim, row(i));
+  ids_.push_back(id);
+  persons_.push_back(person);
+  index_[id] = i;
+  if (hnsw_) {
+    auto& ix = hnsw_->index;
+    if (ix.cur_element_count >= ix.max_elements_) ix.resizeIndex(ix.max_elements_ * 2);
+    ix.addPoint(unit, static_cast<hnswlib::labeltype>(id));
+  }
+}
+
+void Gallery::remove_at_locked(size_t i) {
+  // Swap-with-last keeps rows dense for the scan; one row is copied.
+  const size_t last = ids_.size() - 1;
+  const EmbeddingId gone = ids_[i];
+  if (i != last) {
+    std::copy(row(last), row(last) + opt_.dim, row(i));
+    ids_[i] = ids_[last];
+    persons_[i] = persons_[last];
+    index_[ids_[i]] = i;
+  }
+  ids_.pop_back();
+  persons_.pop_back();
+  index_.erase(gone);
+  if (hnsw_) {
+    try {
+      hnsw_->index.markDelete(static_cast<hnswlib::labeltype>(gone));
+    } catch (const std::exception&) {
+      // Not in the index (cannot happen unless an insert failed); nothing to delete.
+    }
+  }
+  // Release trailing chunks that became empty (keep one spare to avoid thrashing).
+  const size_t needed = (ids_.size() + kChunkRows - 1) / kChunkRows;
+  while (chunks_.size() > needed + 1) chunks_.pop_back();
+}
+
+void Gallery::build_hnsw_locked() {
+  auto h = std::make_unique<Hnsw>(opt_.dim, ids_.size() + ids_.size() / 4 + 1024, opt_.hnsw_m,
+                                  opt_.hnsw_ef_construction);
+  h->index.setEf(opt_.hnsw_ef_search);
+  for (size_t i = 0; i < ids_.size(); ++i)
+    h->index.addPoint(row(i), static_cast<hnswlib::labeltype>(ids_[i]));
+  hnsw_ = std::move(h);
+}
+
+Status Gallery::add(EmbeddingId id, PersonId person, std::span<const float> vec) {
+  std::vector<float> unit(opt_.dim);
+  if (auto st = normalise_into(vec, unit.data()); !st) return st;
+  std::unique_lock lock(mu_);
+  try {
+    if (auto it = index_.find(id); it != index_.end()) {
+      std::copy(unit.begin(), unit.end(), row(it->second));
+      persons_[it->second] = person;
+      if (hnsw_) hnsw_->index.addPoint(unit.data(), static_cast<hnswlib::labeltype>(id));  // updates in place
+    } else {
+      append_locked(id, person, unit.data());
+    }
+    // Crossing the threshold builds the index once, under the write lock. For 50k x 512
+    // that is seconds of blocked searches; load() at startup is the expected path there.
+    if (!hnsw_ && opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above) build_hnsw_locked();
+  } catch (const std::exception& e) {
+    return Error::make("INTERNAL", std::string("gallery insert failed: ") + e.what());
+  }
+  return {};
+}
+
+Status Gallery::load(std::vector<GalleryRecord> records) {
+  // Validate and normalise everything before taking the lock: all-or-nothing.
+  for (size_t r = 0; r < records.size(); ++r) {
+    auto& rec = records[r];
+    if (auto st = normalise_into(rec.vector, rec.vector.data()); !st)
+      return Error::make(st.error().code, "record " + std::to_string(r) + " (embedding " +
+                                              std::to_string(rec.embedding_id) + "): " + st.error().message);
+  }
+  std::unique_lock lock(mu_);
+  chunks_.clear();
+  ids_.clear();
+  persons_.clear();
+  index_.clear();
+  hnsw_.reset();
+  ids_.reserve(records.size());
+  persons_.reserve(records.size());
+  index_.reserve(records.size());
+  for (const auto& rec : records) {
+    if (auto it = index_.find(rec.embedding_id); it != index_.end()) {  // last one wins
+      std::copy(rec.vector.begin(), rec.vector.end(), row(it->second));
+      persons_[it->second] = rec.person_id;
+    } else {
+      append_locked(rec.embedding_id, rec.person_id, rec.vector.data());
+    }
+  }
+  try {
+    if (opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above) build_hnsw_locked();
+  } catch (const std::exception& e) {
+    hnsw_.reset();  // exact search still works
+    return Error::make("INTERNAL", std::string("HNSW build failed: ") + e.what());
+  }
+  return {};
+}
+
+bool Gallery::remove(EmbeddingId id) {
+  std::unique_lock lock(mu_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  remove_at_locked(it->second);
+  return true;
+}
+
+size_t Gallery::remove_person(PersonId person) {
+  std::unique_lock lock(mu_);
+  size_t n = 0;
+  for (size_t i = ids_.size(); i-- > 0;) {  // backwards: swap-with-last never skips a row
+    if (persons_[i] == person) {
+      remove_at_locked(i);
+      ++n;
+    }
+  }
+  return n;
+}
+
+void Gallery::clear() {
+  std::unique_lock lock(mu_);
+  chunks_.clear();
+  ids_.clear();
+  persons_.clear();
+  index_.clear();
+  hnsw_.reset();
+}
+
+std::vector<EmbeddingId> Gallery::embeddings_of(PersonId person) const {
+  std::shared_lock lock(mu_);
+  std::vector<EmbeddingId> out;
+  for (size_t i = 0; i < ids_.size(); ++i)
+    if (persons_[i] == person) out.push_back(ids_[i]);
+  return out;
+}
+
+std::vector<PersonHit> Gallery::exact_persons_locked(const float* q, size_t k) const {
+  PersonTopK top(k);
+  float scores[kBlock];
+  const size_t n = ids_.size();
+  for (size_t base = 0; base < n; base += kChunkRows) {
+    const size_t chunk_n = std::min(kChunkRows, n - base);
+    const float* rows = row(base);
+    for (size_t b = 0; b < chunk_n; b += kBlock) {
+      const size_t m = std::min(kBlock, chunk_n - b);
+      dot_rows(kernel_, q, rows + b * opt_.dim, m, opt_.dim, scores);
+      float th = top.threshold();
+      for (size_t j = 0; j < m; ++j) {
+        if (scores[j] > th) {
+          const size_t i = base + b + j;
+          top.offer(persons_[i], scores[j], ids_[i]);
+          th = top.threshold();
+        }
+      }
+    }
+  }
+  return top.take();
+}
+
+std::vector<EmbeddingHit> Gallery::exact_embeddings_locked(const float* q, size_t k) const {
+  // Min-heap of the best k by score.
+  auto cmp = [](const EmbeddingHit& a, const EmbeddingHit& b) { return a.score > b.score; };
+  std::vector<EmbeddingHit> heap;
+  heap.reserve(k + 1);
+  float scores[kBlock];
+  const size_t n = ids_.size();
+  for (size_t base = 0; base < n; base += kChunkRows) {
+    const size_t chunk_n = std::min(kChunkRows, n - base);
+    for (size_t b = 0; b < chunk_n; b += kBlock) {
+      const size_t m = std::min(kBlock, chunk_n - b);
+      dot_rows(kernel_, q, row(base) + b * opt_.dim, m, opt_.dim, scores);
+      for (size_t j = 0; j < m; ++j) {
+        if (heap.size() < k || scores[j] > heap.front().score) {
+          const size_t i = base + b + j;
+          heap.push_back({ids_[i], persons_[i], scores[j]});
+          std::push_heap(heap.begin(), heap.end(), cmp);
+          if (heap.size() > k) {
+            std::pop_heap(heap.begin(), heap.end(), cmp);
+            heap.pop_back();
+          }
+        }
+      }
+    }
+  }
+  std::sort(heap.begin(), heap.end(), [](const EmbeddingHit& a, const EmbeddingHit& b) {
+    return a.score != b.score ? a.score > b.score : a.embedding_id < b.embedding_id;
+  });
+  return heap;
+}
+
+std::vector<EmbeddingHit> Gallery::hnsw_embeddings_locked(const float* q, size_t k) const {
+  std::vector<EmbeddingHit> out;
+  auto res = hnsw_->index.searchKnn(q, std::min(k, ids_.size()));
+  out.reserve(res.size());
+  while (!res.empty()) {
+    const auto [dist, label] = res.top();
+    res.pop();
+    const auto id = static_cast<EmbeddingId>(label);
+    auto it = index_.find(id);
+    if (it == index_.end()) continue;  // deleted since
+    out.push_back({id, persons_[it->second], 1.0f - dist});  // InnerProductSpace: 1 - dot
+  }
+  std::sort(out.begin(), out.end(), [](const EmbeddingHit& a, const EmbeddingHit& b) {
+    return a.score != b.score ? a.score > b.score : a.embedding_id < b.embedding_id;
+  });
+  return out;
+}
+
+std::vector<EmbeddingHit> Gallery::search_embeddings(std::span<const float> query, size_t k,
+                                                     SearchMode mode) const {
+  std::vector<float> q(opt_.dim);
+  if (k == 0 || !normalise_into(query, q.data())) return {};
+  std::shared_lock lock(mu_);
+  if (ids_.empty()) return {};
+  if (hnsw_active_locked(mode)) return hnsw_embeddings_locked(q.data(), k);
+  return exact_embeddings_locked(q.data(), k);
+}
+
+std::vector<PersonHit> Gallery::search(std::span<const float> query, size_t k, SearchMode mode) const {
+  std::vector<float> q(opt_.dim);
+  if (k == 0 || !normalise_into(query, q.data())) return {};
+  std::shared_lock lock(mu_);
+  if (ids_.empty()) return {};
+  if (!hnsw_active_locked(mode)) return exact_persons_locked(q.data(), k);
+  // HNSW returns embeddings; fetch several per wanted person so that a person with many
+  // enrolled embeddings does not crowd the runner-up out of the list.
+  auto hits = hnsw_embeddings_locked(q.data(), std::max<size_t>(k * 8, 32));
+  PersonTopK top(k);
+  for (const auto& h : hits) top.offer(h.person_id, h.score, h.embedding_id);
+  return top.take();
+}
+
+}  // namespace argus

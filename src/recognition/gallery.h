@@ -1,0 +1,134 @@
+#pragma once
+// In-memory index of enrolled face embeddings for ONE embedder (one Gallery per embedder
+// id, since embeddings of different models are not comparable and differ in dimension).
+//
+// Concurrency: std::shared_mutex. Searches share the lock; add/remove/load take it
+// exclusively for microseconds (rows live in fixed-size chunks, so an append never moves
+// existing rows and a delete moves one row). Copy-on-write snapshots were rejected: a
+// 1M x 512 gallery is 2 GB, and copying it on every enrolment is not an option.
+//
+// Search: exact top-k by dot product (embeddings are L2-normalised on insert) with AVX-512 /
+// AVX2+FMA / scalar kernels picked at run time, or HNSW (hnswlib) once the gallery holds
+// more than `hnsw_above` embeddings. Results are aggregated per person (best score).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "core/types.h"
+
+namespace argus {
+
+using EmbeddingId = int64_t;
+
+enum class SimdKernel { Auto, Scalar, Avx2, Avx512 };
+const char* to_string(SimdKernel k);
+// What Auto resolves to on this CPU.
+SimdKernel best_simd_kernel();
+// Whether the CPU (and this build) can run the kernel.
+bool simd_kernel_supported(SimdKernel k);
+
+// Scores of `n` rows (row-major, `dim` floats each) against `q`, into out[0..n).
+// Exposed for tests and benchmarks; kernel must be supported (Auto = best).
+void dot_rows(SimdKernel k, const float* q, const float* rows, size_t n, size_t dim, float* out);
+
+enum class SearchMode { Auto, Exact, Hnsw };
+
+struct GalleryOptions {
+  size_t dim = 512;
+  // Above this many embeddings, Auto searches use HNSW (config key vision.hnsw_above).
+  // 0 disables HNSW entirely.
+  size_t hnsw_above = 50000;
+  size_t hnsw_m = 16;
+  size_t hnsw_ef_construction = 200;
+  size_t hnsw_ef_search = 128;
+  SimdKernel kernel = SimdKernel::Auto;
+};
+
+struct GalleryRecord {
+  EmbeddingId embedding_id = 0;
+  PersonId person_id = 0;
+  std::vector<float> vector;  // dim floats; normalised on insert
+};
+
+struct EmbeddingHit {
+  EmbeddingId embedding_id = 0;
+  PersonId person_id = 0;
+  float score = 0;  // dot product = cosine similarity
+};
+
+// Best embedding of one person.
+struct PersonHit {
+  PersonId person_id = 0;
+  float score = 0;
+  EmbeddingId embedding_id = 0;
+};
+
+class Gallery {
+ public:
+  Gallery(std::string embedder_id, GalleryOptions options);
+  ~Gallery();
+  Gallery(const Gallery&) = delete;
+  Gallery& operator=(const Gallery&) = delete;
+
+  const std::string& embedder_id() const { return embedder_id_; }
+  size_t dim() const { return opt_.dim; }
+  size_t size() const;
+  SimdKernel kernel() const { return kernel_; }
+  // Whether searches in Auto mode currently go through HNSW.
+  bool using_hnsw() const;
+
+  // Adds (or replaces, when the id exists) one embedding. Errors: "VALIDATION_ERROR" for a
+  // wrong dimension, a zero or non-finite vector.
+  Status add(EmbeddingId id, PersonId person, std::span<const float> vec);
+  // Replaces the whole content (startup from the store). All-or-nothing: on a bad record
+  // the gallery is unchanged.
+  Status load(std::vector<GalleryRecord> records);
+  bool remove(EmbeddingId id);
+  size_t remove_person(PersonId person);
+  void clear();
+
+  // Top `k` persons, best first. The query is normalised internally.
+  std::vector<PersonHit> search(std::span<const float> query, size_t k = 2,
+                                SearchMode mode = SearchMode::Auto) const;
+  // Top `k` embeddings, best first (exact or HNSW as above).
+  std::vector<EmbeddingHit> search_embeddings(std::span<const float> query, size_t k,
+                                              SearchMode mode = SearchMode::Auto) const;
+
+  // Embeddings of a person (e.g. for de-duplication on enrolment).
+  std::vector<EmbeddingId> embeddings_of(PersonId person) const;
+
+ private:
+  struct Hnsw;
+  static constexpr size_t kChunkRows = 4096;
+
+  const float* row(size_t i) const { return chunks_[i / kChunkRows].get() + (i % kChunkRows) * opt_.dim; }
+  float* row(size_t i) { return chunks_[i / kChunkRows].get() + (i % kChunkRows) * opt_.dim; }
+  Status normalise_into(std::span<const float> in, float* out) const;
+  void append_locked(EmbeddingId id, PersonId person, const float* unit);
+  void remove_at_locked(size_t index);
+  void build_hnsw_locked();
+  bool hnsw_active_locked(SearchMode mode) const;
+  std::vector<PersonHit> exact_persons_locked(const float* q, size_t k) const;
+  std::vector<EmbeddingHit> exact_embeddings_locked(const float* q, size_t k) const;
+  std::vector<EmbeddingHit> hnsw_embeddings_locked(const float* q, size_t k) const;
+
+  std::string embedder_id_;
+  GalleryOptions opt_;
+  SimdKernel kernel_;
+
+  mutable std::shared_mutex mu_;
+  std::vector<std::unique_ptr<float[]>> chunks_;   // kChunkRows x dim each
+  std::vector<EmbeddingId> ids_;                   // per row
+  std::vector<PersonId> persons_;                  // per row
+  std::unordered_map<EmbeddingId, size_t> index_;  // id -> row
+  std::unique_ptr<Hnsw> hnsw_;                     // built above hnsw_above
+};
+
+}  // namespace argus
