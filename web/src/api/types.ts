@@ -1,0 +1,176 @@
+export type Role = 'viewer' | 'supervisor' | 'admin';
+
+export interface Pagination {
+  page: number;
+  pages: number;
+  per_page: number;
+  total: number;
+  has_next: boolean;
+  has_prev: boolean;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  camera_ids: number[];
+  createdAt?: string;
+  lastLogin?: string | null;
+}
+
+export type CameraType = 'rtsp' | 'http_mjpeg' | 'usb' | 'websocket' | 'socket' | 'file';
+export type CameraStatus = 'inactive' | 'connecting' | 'live' | 'error' | 'stopped';
+
+export interface DetectionSettings {
+  enabled: boolean;
+  fps_limit: number;
+  min_face_size: number;
+  confidence_threshold: number;
+  max_faces_per_frame: number;
+}
+
+export interface CameraStats {
+  frames_captured?: number;
+  frames_processed?: number;
+  frames_dropped?: number;
+  avg_fps?: number;
+  latency_ms?: number;
+  reconnections?: number;
+  downtime_s?: number;
+  bandwidth_kbps?: number;
+  last_error?: string | null;
+}
+
+export interface Camera {
+  id: number;
+  name: string;
+  source: string;
+  type: CameraType;
+  status: CameraStatus;
+  resolution?: { width: number; height: number };
+  fps?: number;
+  settings?: Record<string, unknown>;
+  detection?: DetectionSettings;
+  location?: { site?: string; floor?: string; zone?: string };
+  isActive?: boolean;
+  hasCredentials?: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+  stats?: CameraStats;
+  /** optional: people currently in view (from live results) */
+  people_in_view?: number;
+}
+
+export interface DiscoveredCamera {
+  source: string;
+  name: string;
+  type: CameraType;
+  capabilities?: unknown;
+}
+
+export interface PersonImage {
+  id: number;
+  url: string;
+  quality?: number;
+}
+
+export interface Person {
+  id: number;
+  name: string;
+  employee_id?: string | null;
+  department?: string | null;
+  metadata?: Record<string, unknown>;
+  consent?: { given: boolean; date?: string | null };
+  images?: PersonImage[];
+  lastSeen?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface ImageVerdict {
+  index: number;
+  filename: string;
+  ok: boolean;
+  reason?: string;
+  quality?: number;
+  image_id?: number;
+  duplicate_of?: { person_id: number; name: string; similarity: number };
+}
+
+export interface Sighting {
+  id: number;
+  camera_id: number;
+  camera_name?: string;
+  track_id?: number;
+  person_id: number | null;
+  person_name: string | null;
+  first_seen: string | number;
+  last_seen: string | number;
+  best_confidence?: number;
+  similarity?: number;
+  frame_count?: number;
+  snapshot_url?: string;
+}
+
+export interface AttendanceRow {
+  date: string;
+  person_id: number;
+  name: string;
+  first_seen: string;
+  last_seen: string;
+  cameras: number[];
+}
+
+export interface BBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Detection {
+  track_id?: number;
+  bbox: BBox;
+  normalized?: Partial<BBox>;
+  confidence?: number;
+  person?: { id: number; name: string; similarity?: number } | null;
+  landmarks?: [number, number][];
+  pose?: { yaw: number; pitch: number; roll: number };
+}
+
+export interface FrameResult {
+  camera_id: number;
+  frame_seq?: number;
+  frame_ts?: number;
+  width: number;
+  height: number;
+  detections: Detection[];
+  timings?: Record<string, number>;
+  model?: string;
+  fps?: number;
+}
+
+export interface SystemStatus {
+  services?: { name: string; status: string; health?: string }[];
+  performance?: { cpuUsage?: number; memoryUsage?: number; gpuUsage?: number | null; diskUsage?: number };
+  process?: { rss_bytes?: number; threads?: number; uptime_s?: number; open_fds?: number };
+  cameras?: { total?: number; live?: number };
+  timestamp?: string | number;
+}
+
+export interface Health {
+  status: 'healthy' | 'degraded' | 'unhealthy' | string;
+  components?: Record<string, { status: string; [k: string]: unknown }>;
+}
+
+export interface AuditEntry {
+  id: number;
+  time: string;
+  user: string;
+  action: string;
+  resource: string;
+  resource_id?: string | number | null;
+  client?: string;
+  result?: string;
+  details?: unknown;
+}

@@ -1,0 +1,243 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../api/client';
+import type { FrameResult } from '../api/types';
+import { drawOverlay, TrailStore, type DebugInfo } from '../overlay/draw';
+import { resultView } from '../overlay/geometry';
+import type { Layers } from '../overlay/layers';
+import { useLiveSocket } from './LiveContext';
+
+export type VideoMode = 'auto' | 'websocket' | 'mjpeg';
+
+/** Pick a detection result for a camera out of the many shapes /detections/live may answer with. */
+export function pickLiveResult(data: any, cameraId: number): FrameResult | null {
+  if (!data) return null;
+  const cands: any[] = [];
+  if (Array.isArray(data)) cands.push(...data);
+  else if (Array.isArray(data.results)) cands.push(...data.results);
+  else if (Array.isArray(data.live)) cands.push(...data.live);
+  else if (data.result) cands.push(data.result);
+  else if (data.detections) cands.push(data);
+  else if (data[cameraId]) cands.push(data[cameraId]);
+  const r = cands.find((c) => c && (c.camera_id === undefined || Number(c.camera_id) === cameraId));
+  if (!r || !Array.isArray(r.detections)) return null;
+  return { ...r, camera_id: cameraId };
+}
+
+interface Props {
+  cameraId: number;
+  layers: Layers;
+  mode?: VideoMode;
+  /** requested stream width (server downscales) */
+  width?: number;
+  fps?: number;
+  onStats?(s: { fps: number; people: number; mode: 'websocket' | 'mjpeg' | 'none' }): void;
+}
+
+/**
+ * Live video (binary WebSocket frames drawn into a canvas, or MJPEG in an <img>) under a canvas
+ * overlay. Overlay coordinates are scaled by the frame's natural size, so resizing is exact.
+ */
+export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 10, onStats }: Props) {
+  const sock = useLiveSocket();
+  const boxRef = useRef<HTMLDivElement>(null);
+  const videoCanvas = useRef<HTMLCanvasElement>(null);
+  const imgRef = useRef<HTMLImageElement>(null);
+  const overlay = useRef<HTMLCanvasElement>(null);
+  const result = useRef<FrameResult | null>(null);
+  const trails = useRef(new TrailStore());
+  const natural = useRef<{ w: number; h: number }>({ w: 0, h: 0 });
+  const frameTimes = useRef<number[]>([]);
+  const debug = useRef<DebugInfo>({});
+  const layersRef = useRef(layers);
+  layersRef.current = layers;
+  const [active, setActive] = useState<'websocket' | 'mjpeg'>(mode === 'mjpeg' ? 'mjpeg' : 'websocket');
+  const [frames, setFrames] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const gotFrame = useRef(false);
+
+  useEffect(() => {
+    setActive(mode === 'mjpeg' ? 'mjpeg' : 'websocket');
+    gotFrame.current = false;
+    trails.current.clear();
+    result.current = null;
+  }, [mode, cameraId]);
+
+  const redraw = useCallback(() => {
+    const c = overlay.current;
+    const box = boxRef.current;
+    if (!c || !box) return;
+    const w = box.clientWidth;
+    const h = box.clientHeight;
+    const dpr = window.devicePixelRatio || 1;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const r = result.current;
+    const nw = natural.current.w || r?.width || 0;
+    const nh = natural.current.h || r?.height || 0;
+    const view = resultView(r?.width || nw, r?.height || nh, nw, nh, w, h);
+    drawOverlay(ctx, r, layersRef.current, view, trails.current, debug.current);
+  }, []);
+
+  // redraw on toggles
+  useEffect(() => redraw(), [layers, redraw]);
+
+  // redraw on resize
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => redraw());
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, [redraw]);
+
+  const noteFrame = useCallback(() => {
+    const now = performance.now();
+    const ft = frameTimes.current;
+    ft.push(now);
+    while (ft.length && now - ft[0] > 2000) ft.shift();
+    debug.current.fps = ft.length > 1 ? ((ft.length - 1) * 1000) / (ft[ft.length - 1] - ft[0]) : undefined;
+    gotFrame.current = true;
+    setFrames((n) => n + 1);
+  }, []);
+
+  // detection results over the socket
+  useEffect(() => {
+    if (!sock) return;
+    const off = sock.onMessage((m) => {
+      if (m.type !== 'detection_event' || !m.data) return;
+      const d = m.data as FrameResult;
+      if (Number(d.camera_id) !== cameraId) return;
+      result.current = d;
+      trails.current.update(d);
+      debug.current.model = d.model;
+      const t = d.timings as Record<string, number> | undefined;
+      const total = t?.total_ms ?? t?.total ?? (d.frame_ts ? Date.now() - d.frame_ts : undefined);
+      if (total !== undefined && isFinite(total) && total >= 0 && total < 60000) debug.current.latencyMs = total;
+      onStats?.({ fps: debug.current.fps ?? 0, people: d.detections.length, mode: gotFrame.current ? active : 'none' });
+      redraw();
+    });
+    return () => {
+      off();
+    };
+  }, [sock, cameraId, redraw, onStats, active]);
+
+  // video: websocket frames
+  useEffect(() => {
+    if (!sock || active !== 'websocket') return;
+    const unsub = sock.subscribe({ camera_id: cameraId, video: { fps, width } });
+    let decoding = false;
+    const off = sock.onFrame(async (f) => {
+      if (f.cameraId !== cameraId || decoding) return;
+      decoding = true;
+      try {
+        const blob = new Blob([f.jpeg as BlobPart], { type: 'image/jpeg' });
+        const bmp = await createImageBitmap(blob);
+        const c = videoCanvas.current;
+        if (c) {
+          if (c.width !== bmp.width || c.height !== bmp.height) {
+            c.width = bmp.width;
+            c.height = bmp.height;
+          }
+          c.getContext('2d')?.drawImage(bmp, 0, 0);
+          natural.current = { w: bmp.width, h: bmp.height };
+        }
+        bmp.close?.();
+        noteFrame();
+        redraw();
+      } catch {
+        /* corrupt frame: skip */
+      } finally {
+        decoding = false;
+      }
+    });
+    // auto mode: fall back to MJPEG when the socket delivers no frames
+    const fallback =
+      mode === 'auto'
+        ? setTimeout(() => {
+            if (!gotFrame.current) setActive('mjpeg');
+          }, 5000)
+        : null;
+    return () => {
+      off();
+      unsub();
+      if (fallback) clearTimeout(fallback);
+    };
+  }, [sock, active, cameraId, fps, width, mode, noteFrame, redraw]);
+
+  // detection results without video when streaming MJPEG (subscription still needed for events)
+  useEffect(() => {
+    if (!sock || active !== 'mjpeg') return;
+    return sock.subscribe({ camera_id: cameraId });
+  }, [sock, active, cameraId]);
+
+  // poll /detections/live when the socket is not giving results
+  useEffect(() => {
+    let stop = false;
+    let last = Date.now();
+    const offMsg = sock?.onMessage((m) => {
+      if (m.type === 'detection_event' && Number(m.data?.camera_id) === cameraId) last = Date.now();
+    });
+    const id = setInterval(async () => {
+      if (stop || Date.now() - last < 3000) return;
+      try {
+        const { data } = await api.get<any>('/detections/live', { camera_id: cameraId });
+        const r = pickLiveResult(data, cameraId);
+        if (r && !stop) {
+          result.current = r;
+          trails.current.update(r);
+          redraw();
+        }
+      } catch {
+        /* endpoint missing or camera idle */
+      }
+    }, 1500);
+    return () => {
+      stop = true;
+      offMsg?.();
+      clearInterval(id);
+    };
+  }, [sock, cameraId, redraw]);
+
+  const token = api.accessToken ?? '';
+  const mjpegSrc = `/api/v1/cameras/${cameraId}/mjpeg?fps=${fps}&width=${width}&token=${encodeURIComponent(token)}`;
+
+  return (
+    <div
+      className="liveview"
+      ref={boxRef}
+      data-testid="liveview"
+      data-mode={active}
+      data-frames={frames}
+      data-natural={`${natural.current.w}x${natural.current.h}`}
+    >
+      {active === 'websocket' ? (
+        <canvas ref={videoCanvas} className="video" aria-label={`Live video of camera ${cameraId}`} role="img" />
+      ) : (
+        <img
+          ref={imgRef}
+          className="video"
+          src={mjpegSrc}
+          alt={`Live video of camera ${cameraId}`}
+          onLoad={(e) => {
+            const im = e.currentTarget;
+            natural.current = { w: im.naturalWidth, h: im.naturalHeight };
+            setError(null);
+            noteFrame();
+            redraw();
+          }}
+          onError={() => setError('The video stream is not available (camera stopped or unreachable).')}
+        />
+      )}
+      <canvas ref={overlay} className="overlay" aria-hidden="true" data-testid="overlay" />
+      {frames === 0 && !error && <div className="live-msg">Waiting for video…</div>}
+      {error && <div className="live-msg error">{error}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,174 @@
+// WebSocket client for /api/v1/ws: auth message, subscriptions, JSON events and binary frames.
+
+export interface BinaryFrame {
+  cameraId: number;
+  seq: number;
+  timestampMs: number;
+  jpeg: Uint8Array;
+}
+
+/** 16-byte little-endian header: u32 camera_id, u32 seq, f64 timestamp ms; then the JPEG. */
+export function parseBinaryFrame(buf: ArrayBuffer): BinaryFrame | null {
+  if (buf.byteLength < 16) return null;
+  const dv = new DataView(buf);
+  return {
+    cameraId: dv.getUint32(0, true),
+    seq: dv.getUint32(4, true),
+    timestampMs: dv.getFloat64(8, true),
+    jpeg: new Uint8Array(buf, 16),
+  };
+}
+
+export interface WsMessage {
+  type: string;
+  timestamp?: number | string;
+  data?: any;
+  [k: string]: unknown;
+}
+
+export interface Subscription {
+  camera_id: number;
+  filters?: { min_confidence?: number; person_ids?: number[] };
+  video?: { fps?: number; width?: number };
+}
+
+type MsgListener = (m: WsMessage) => void;
+type FrameListener = (f: BinaryFrame) => void;
+type StateListener = (s: SocketState) => void;
+export type SocketState = 'idle' | 'connecting' | 'open' | 'closed';
+
+export function wsUrl(loc: { protocol: string; host: string } = window.location, path = '/api/v1/ws'): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${path}`;
+}
+
+/**
+ * One shared socket per page. Subscriptions are reference-counted by camera and replayed
+ * after every (re)connect; reconnects back off up to 10 s.
+ */
+export class LiveSocket {
+  private ws: WebSocket | null = null;
+  private msgListeners = new Set<MsgListener>();
+  private frameListeners = new Set<FrameListener>();
+  private stateListeners = new Set<StateListener>();
+  private subs = new Map<number, { sub: Subscription; refs: number }>();
+  private retry = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = true;
+  state: SocketState = 'idle';
+
+  constructor(
+    private getToken: () => string | null,
+    private url: string = wsUrl(),
+    private WS: typeof WebSocket = WebSocket,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ws?.close();
+    this.ws = null;
+    this.setState('closed');
+  }
+
+  private setState(s: SocketState) {
+    this.state = s;
+    this.stateListeners.forEach((l) => l(s));
+  }
+
+  private connect(): void {
+    this.setState('connecting');
+    let ws: WebSocket;
+    try {
+      ws = new this.WS(this.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retry = 0;
+      const token = this.getToken();
+      if (token) ws.send(JSON.stringify({ type: 'auth', token }));
+      for (const { sub } of this.subs.values()) ws.send(JSON.stringify({ type: 'subscribe', ...sub }));
+      this.setState('open');
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (typeof ev.data === 'string') {
+        let m: WsMessage;
+        try {
+          m = JSON.parse(ev.data);
+        } catch {
+          return;
+        }
+        this.msgListeners.forEach((l) => l(m));
+      } else if (ev.data instanceof ArrayBuffer) {
+        const f = parseBinaryFrame(ev.data);
+        if (f) this.frameListeners.forEach((l) => l(f));
+      }
+    };
+    ws.onclose = () => {
+      if (this.ws === ws) this.ws = null;
+      if (!this.stopped) {
+        this.setState('closed');
+        this.scheduleReconnect();
+      }
+    };
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const delay = Math.min(10000, 500 * 2 ** this.retry++);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  private sendJson(m: unknown): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m));
+  }
+
+  subscribe(sub: Subscription): () => void {
+    const cur = this.subs.get(sub.camera_id);
+    if (cur) {
+      cur.refs++;
+      // a richer subscription (with video) replaces a bare one
+      if (sub.video && !cur.sub.video) {
+        cur.sub = sub;
+        this.sendJson({ type: 'subscribe', ...sub });
+      }
+    } else {
+      this.subs.set(sub.camera_id, { sub, refs: 1 });
+      this.sendJson({ type: 'subscribe', ...sub });
+    }
+    return () => {
+      const c = this.subs.get(sub.camera_id);
+      if (!c) return;
+      if (--c.refs <= 0) {
+        this.subs.delete(sub.camera_id);
+        this.sendJson({ type: 'unsubscribe', camera_id: sub.camera_id });
+      }
+    };
+  }
+
+  onMessage(l: MsgListener): () => void {
+    this.msgListeners.add(l);
+    return () => this.msgListeners.delete(l);
+  }
+  onFrame(l: FrameListener): () => void {
+    this.frameListeners.add(l);
+    return () => this.frameListeners.delete(l);
+  }
+  onState(l: StateListener): () => void {
+    this.stateListeners.add(l);
+    return () => this.stateListeners.delete(l);
+  }
+}

@@ -1,0 +1,390 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router-dom';
+import { api, ApiError } from '../api/client';
+import type { Camera, CameraType, DetectionSettings, DiscoveredCamera } from '../api/types';
+import { hasRole, useAuth } from '../auth/AuthContext';
+import { ConfirmDialog, ErrorBanner, Field, Modal, Notice, Pager, StatusBadge } from '../components/ui';
+import { useAsync, useDebounced } from '../hooks';
+
+export const CAMERA_TYPES: { value: CameraType; label: string; placeholder: string; credentials: boolean }[] = [
+  { value: 'rtsp', label: 'RTSP', placeholder: 'rtsp://192.168.1.10:554/stream1', credentials: true },
+  { value: 'http_mjpeg', label: 'HTTP MJPEG', placeholder: 'http://192.168.1.11/video.mjpg', credentials: true },
+  { value: 'usb', label: 'USB (V4L2)', placeholder: '/dev/video0', credentials: false },
+  { value: 'websocket', label: 'WebSocket', placeholder: 'ws://host/stream (empty: push to /ingest/ws/{id})', credentials: true },
+  { value: 'socket', label: 'TCP socket', placeholder: 'tcp://host:port', credentials: false },
+  { value: 'file', label: 'File', placeholder: 'clip.mp4 (under storage.media_dir)', credentials: false },
+];
+
+export const DEFAULT_DETECTION: DetectionSettings = {
+  enabled: true,
+  fps_limit: 5,
+  min_face_size: 40,
+  confidence_threshold: 0.5,
+  max_faces_per_frame: 20,
+};
+
+export interface CameraFormValues {
+  name: string;
+  camera_type: CameraType;
+  source: string;
+  username: string;
+  password: string;
+  resolution_width: string;
+  resolution_height: string;
+  fps: string;
+  site: string;
+  floor: string;
+  zone: string;
+  detection: DetectionSettings;
+}
+
+export function formFromCamera(c?: Partial<Camera> & { source?: string }): CameraFormValues {
+  return {
+    name: c?.name ?? '',
+    camera_type: (c?.type as CameraType) ?? 'rtsp',
+    source: c?.source ?? '',
+    username: '',
+    password: '',
+    resolution_width: c?.resolution?.width ? String(c.resolution.width) : '',
+    resolution_height: c?.resolution?.height ? String(c.resolution.height) : '',
+    fps: c?.fps ? String(c.fps) : '',
+    site: c?.location?.site ?? '',
+    floor: c?.location?.floor ?? '',
+    zone: c?.location?.zone ?? '',
+    detection: { ...DEFAULT_DETECTION, ...(c?.detection ?? {}) },
+  };
+}
+
+const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+
+/** JSON body for POST /cameras or PUT /cameras/{id}. Blank credentials are left out (unchanged). */
+export function cameraPayload(v: CameraFormValues) {
+  const body: Record<string, unknown> = {
+    name: v.name.trim(),
+    source: v.source.trim(),
+    camera_type: v.camera_type,
+    detection: v.detection,
+  };
+  if (v.username) body.username = v.username;
+  if (v.password) body.password = v.password;
+  const w = num(v.resolution_width);
+  const h = num(v.resolution_height);
+  const fps = num(v.fps);
+  if (w !== undefined) body.resolution_width = w;
+  if (h !== undefined) body.resolution_height = h;
+  if (fps !== undefined) body.fps = fps;
+  if (v.site || v.floor || v.zone) body.location = { site: v.site, floor: v.floor, zone: v.zone };
+  return body;
+}
+
+/** The API's error message for a form field (tries the dotted name, then the bare key, then aliases). */
+export function fieldError(err: unknown, ...names: string[]): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  for (const n of names) {
+    const m = err.field(n);
+    if (m) return m;
+  }
+  return undefined;
+}
+
+export function CameraForm({ camera, initial, onSaved, onCancel }: {
+  camera?: Camera;
+  initial?: Partial<CameraFormValues>;
+  onSaved(c: Camera): void;
+  onCancel(): void;
+}) {
+  const [v, setV] = useState<CameraFormValues>(() => ({ ...formFromCamera(camera), ...(initial ?? {}) }));
+  const [err, setErr] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const type = CAMERA_TYPES.find((t) => t.value === v.camera_type) ?? CAMERA_TYPES[0];
+  const set = <K extends keyof CameraFormValues>(k: K, val: CameraFormValues[K]) => setV((p) => ({ ...p, [k]: val }));
+  const setDet = <K extends keyof DetectionSettings>(k: K, val: DetectionSettings[K]) =>
+    setV((p) => ({ ...p, detection: { ...p.detection, [k]: val } }));
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setErr(null);
+    try {
+      const body = cameraPayload(v);
+      if (camera) {
+        const r = await api.put<{ camera: Camera }>(`/cameras/${camera.id}`, body);
+        // Detection/resolution changes go through the settings endpoint as well.
+        const s = await api.put<{ camera: Camera }>(`/cameras/${camera.id}/settings`, {
+          resolution_width: body.resolution_width,
+          resolution_height: body.resolution_height,
+          fps: body.fps,
+          detection: body.detection,
+        });
+        onSaved(s.data?.camera ?? r.data.camera);
+      } else {
+        const r = await api.post<{ camera: Camera }>('/cameras', body);
+        onSaved(r.data.camera);
+      }
+    } catch (e2) {
+      setErr(e2);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const fe = (...n: string[]) => fieldError(err, ...n);
+  const generic = err instanceof ApiError && Object.keys(err.details).length ? null : err;
+
+  return (
+    <form onSubmit={submit} className="form" noValidate aria-label={camera ? 'Edit camera' : 'Add camera'}>
+      {err instanceof ApiError && Object.keys(err.details).length > 0 && (
+        <div className="banner error" role="alert">{err.message}: please correct the marked fields.</div>
+      )}
+      <ErrorBanner error={generic} />
+      <div className="form-grid">
+        <Field label="Name" name="name" error={fe('name')}>
+          {(p) => <input {...p} value={v.name} required onChange={(e) => set('name', e.target.value)} />}
+        </Field>
+        <Field label="Type" name="camera_type" error={fe('camera_type', 'type')}>
+          {(p) => (
+            <select {...p} value={v.camera_type} onChange={(e) => set('camera_type', e.target.value as CameraType)}>
+              {CAMERA_TYPES.map((t) => (
+                <option key={t.value} value={t.value}>{t.label}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Source" name="source" error={fe('source')} hint={camera?.hasCredentials ? 'Credentials are stored; the source is shown masked.' : undefined}>
+          {(p) => <input {...p} value={v.source} placeholder={type.placeholder} onChange={(e) => set('source', e.target.value)} />}
+        </Field>
+        {type.credentials && (
+          <>
+            <Field label="Camera username" name="username" error={fe('username')}>
+              {(p) => <input {...p} autoComplete="off" value={v.username} onChange={(e) => set('username', e.target.value)} />}
+            </Field>
+            <Field label="Camera password" name="password" error={fe('password')} hint={camera?.hasCredentials ? 'Leave empty to keep the stored password.' : undefined}>
+              {(p) => <input {...p} type="password" autoComplete="new-password" value={v.password} onChange={(e) => set('password', e.target.value)} />}
+            </Field>
+          </>
+        )}
+        <Field label="Width (px)" name="resolution_width" error={fe('resolution_width', 'resolution.width')}>
+          {(p) => <input {...p} inputMode="numeric" value={v.resolution_width} onChange={(e) => set('resolution_width', e.target.value)} />}
+        </Field>
+        <Field label="Height (px)" name="resolution_height" error={fe('resolution_height', 'resolution.height')}>
+          {(p) => <input {...p} inputMode="numeric" value={v.resolution_height} onChange={(e) => set('resolution_height', e.target.value)} />}
+        </Field>
+        <Field label="Capture fps" name="fps" error={fe('fps')}>
+          {(p) => <input {...p} inputMode="decimal" value={v.fps} onChange={(e) => set('fps', e.target.value)} />}
+        </Field>
+        <Field label="Site" name="site" error={fe('location.site')}>
+          {(p) => <input {...p} value={v.site} onChange={(e) => set('site', e.target.value)} />}
+        </Field>
+        <Field label="Floor" name="floor" error={fe('location.floor')}>
+          {(p) => <input {...p} value={v.floor} onChange={(e) => set('floor', e.target.value)} />}
+        </Field>
+        <Field label="Zone" name="zone" error={fe('location.zone')}>
+          {(p) => <input {...p} value={v.zone} onChange={(e) => set('zone', e.target.value)} />}
+        </Field>
+      </div>
+      <fieldset className="form-grid">
+        <legend>Detection</legend>
+        <label className="toggle">
+          <input type="checkbox" checked={v.detection.enabled} onChange={(e) => setDet('enabled', e.target.checked)} /> Detection enabled
+        </label>
+        <Field label="FPS limit" name="fps_limit" error={fe('detection.fps_limit', 'fps_limit')}>
+          {(p) => <input {...p} type="number" step="1" value={v.detection.fps_limit} onChange={(e) => setDet('fps_limit', Number(e.target.value))} />}
+        </Field>
+        <Field label="Minimum face size (px)" name="min_face_size" error={fe('detection.min_face_size', 'min_face_size')}>
+          {(p) => <input {...p} type="number" step="1" value={v.detection.min_face_size} onChange={(e) => setDet('min_face_size', Number(e.target.value))} />}
+        </Field>
+        <Field label="Confidence threshold" name="confidence_threshold" error={fe('detection.confidence_threshold', 'confidence_threshold')}>
+          {(p) => <input {...p} type="number" step="0.05" value={v.detection.confidence_threshold} onChange={(e) => setDet('confidence_threshold', Number(e.target.value))} />}
+        </Field>
+        <Field label="Max faces per frame" name="max_faces_per_frame" error={fe('detection.max_faces_per_frame', 'max_faces_per_frame')}>
+          {(p) => <input {...p} type="number" step="1" value={v.detection.max_faces_per_frame} onChange={(e) => setDet('max_faces_per_frame', Number(e.target.value))} />}
+        </Field>
+      </fieldset>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>{camera ? 'Save camera' : 'Add camera'}</button>
+      </div>
+    </form>
+  );
+}
+
+function Discovery({ onAdded }: { onAdded(c: Camera): void }) {
+  const { data, error, loading, reload } = useAsync(
+    (signal) => api.get<{ discovered_cameras: DiscoveredCamera[] }>('/cameras/discover', undefined, signal).then((r) => r.data.discovered_cameras ?? []),
+    [],
+  );
+  const [added, setAdded] = useState<Record<string, string>>({});
+  const [err, setErr] = useState<unknown>(null);
+  async function add(d: DiscoveredCamera) {
+    setErr(null);
+    try {
+      const r = await api.post<{ camera: Camera }>('/cameras', { name: d.name || d.source, source: d.source, camera_type: d.type, detection: DEFAULT_DETECTION });
+      setAdded((a) => ({ ...a, [d.source]: 'added' }));
+      onAdded(r.data.camera);
+    } catch (e) {
+      setErr(e);
+    }
+  }
+  return (
+    <section className="panel" aria-labelledby="disc-title">
+      <div className="page-head">
+        <h2 id="disc-title">Discovered cameras</h2>
+        <button type="button" onClick={reload} disabled={loading}>{loading ? 'Scanning…' : 'Scan again'}</button>
+      </div>
+      <ErrorBanner error={error ?? err} />
+      {data && data.length === 0 && <p className="muted">Nothing found on this host.</p>}
+      <ul className="plain">
+        {data?.map((d) => (
+          <li key={d.source} className="row">
+            <span><strong>{d.name}</strong> <code>{d.source}</code> <small className="muted">{d.type}</small></span>
+            <button type="button" disabled={!!added[d.source]} onClick={() => add(d)} aria-label={`Add ${d.name || d.source}`}>
+              {added[d.source] ? 'Added' : 'Add'}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function CamerasPage() {
+  const { user } = useAuth();
+  const canEdit = hasRole(user, 'supervisor');
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState('');
+  const [type, setType] = useState('');
+  const [page, setPage] = useState(1);
+  const [perPage, setPerPage] = useState(25);
+  const q = useDebounced(search, 300);
+  const { data, error, reload } = useAsync(
+    (signal) => api.get<{ cameras: Camera[] }>('/cameras', { page, per_page: perPage, search: q, status, type }, signal),
+    [page, perPage, q, status, type],
+  );
+  const [editing, setEditing] = useState<Camera | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Camera | null>(null);
+  const [showDiscovery, setShowDiscovery] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionErr, setActionErr] = useState<unknown>(null);
+
+  async function startStop(c: Camera, what: 'start' | 'stop') {
+    setActionErr(null);
+    try {
+      await api.post(`/cameras/${c.id}/${what}`);
+      setNotice(`${c.name}: ${what === 'start' ? 'started' : 'stopped'}.`);
+      reload();
+    } catch (e) {
+      setActionErr(e);
+    }
+  }
+
+  const cams = data?.data.cameras ?? [];
+  return (
+    <section aria-labelledby="cams-title">
+      <div className="page-head">
+        <h1 id="cams-title">Cameras</h1>
+        {canEdit && (
+          <>
+            <button type="button" className="primary" onClick={() => setEditing('new')}>Add camera</button>
+            <button type="button" onClick={() => setShowDiscovery((s) => !s)} aria-expanded={showDiscovery}>Discover</button>
+          </>
+        )}
+      </div>
+      {notice && <Notice>{notice}</Notice>}
+      <ErrorBanner error={error ?? actionErr} />
+      {showDiscovery && canEdit && <Discovery onAdded={(c) => { setNotice(`Added ${c.name}.`); reload(); }} />}
+      <div className="filters" role="search">
+        <div className="field">
+          <label htmlFor="cam-search">Search cameras</label>
+          <input id="cam-search" type="search" value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} placeholder="name or source" />
+        </div>
+        <div className="field">
+          <label htmlFor="cam-status">Status</label>
+          <select id="cam-status" value={status} onChange={(e) => { setStatus(e.target.value); setPage(1); }}>
+            <option value="">Any</option>
+            {['live', 'connecting', 'inactive', 'stopped', 'error'].map((s) => <option key={s}>{s}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="cam-type">Type</label>
+          <select id="cam-type" value={type} onChange={(e) => { setType(e.target.value); setPage(1); }}>
+            <option value="">Any</option>
+            {CAMERA_TYPES.map((t) => <option key={t.value} value={t.value}>{t.label}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="cam-per-page">Per page</label>
+          <select id="cam-per-page" value={perPage} onChange={(e) => { setPerPage(Number(e.target.value)); setPage(1); }}>
+            {[10, 25, 50, 100].map((n) => <option key={n}>{n}</option>)}
+          </select>
+        </div>
+      </div>
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Cameras</caption>
+          <thead>
+            <tr><th>Name</th><th>Type</th><th>Source</th><th>Status</th><th>FPS</th><th>Location</th><th><span className="sr-only">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {cams.map((c) => (
+              <tr key={c.id}>
+                <td><Link to={`/cameras/${c.id}`}>{c.name}</Link></td>
+                <td>{c.type}</td>
+                <td><code className="ellipsis" title={c.source}>{c.source}</code></td>
+                <td><StatusBadge status={c.status} />{c.stats?.last_error && <small className="muted block">{c.stats.last_error}</small>}</td>
+                <td>{c.stats?.avg_fps?.toFixed(1) ?? c.fps ?? '–'}</td>
+                <td>{[c.location?.site, c.location?.floor, c.location?.zone].filter(Boolean).join(' / ') || '–'}</td>
+                <td className="row-actions">
+                  {canEdit && (
+                    <>
+                      {c.status === 'live' || c.status === 'connecting' ? (
+                        <button type="button" onClick={() => startStop(c, 'stop')} aria-label={`Stop ${c.name}`}>Stop</button>
+                      ) : (
+                        <button type="button" onClick={() => startStop(c, 'start')} aria-label={`Start ${c.name}`}>Start</button>
+                      )}
+                      <button type="button" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>Edit</button>
+                      <button type="button" className="danger" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>Delete</button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {data && cams.length === 0 && (
+              <tr><td colSpan={7} className="empty">No cameras match.</td></tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Pager pagination={data?.pagination} onPage={setPage} />
+      {editing && (
+        <Modal title={editing === 'new' ? 'Add camera' : `Edit ${editing.name}`} onClose={() => setEditing(null)} wide>
+          <CameraForm
+            camera={editing === 'new' ? undefined : editing}
+            onCancel={() => setEditing(null)}
+            onSaved={(c) => {
+              setEditing(null);
+              setNotice(`Saved ${c?.name ?? 'camera'}.`);
+              reload();
+            }}
+          />
+        </Modal>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete camera"
+          body={<>Delete <strong>{deleting.name}</strong>? Its live view stops; stored sightings stay.</>}
+          onCancel={() => setDeleting(null)}
+          onConfirm={async () => {
+            try {
+              await api.del(`/cameras/${deleting.id}`);
+              setNotice(`Deleted ${deleting.name}.`);
+            } catch (e) {
+              setActionErr(e);
+            }
+            setDeleting(null);
+            reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,186 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client';
+import type { Camera, Person, Sighting } from '../api/types';
+import { AuthImage, ErrorBanner, Pager } from '../components/ui';
+import { fmtTime, useAsync } from '../hooks';
+import { useLiveSocket } from '../live/LiveContext';
+import type { WsMessage } from '../live/socket';
+
+export interface LiveEvent extends Sighting {
+  live: true;
+  kind: string;
+}
+
+/** Turn a recognition_event / track_update message into a sighting-like row (tolerant of shapes). */
+export function eventToSighting(m: WsMessage, cams: Record<number, string>): LiveEvent | null {
+  const d: any = m.data ?? m;
+  if (!d) return null;
+  const camId = Number(d.camera_id ?? d.cameraId);
+  if (!isFinite(camId)) return null;
+  const person = d.person ?? null;
+  const ts = d.last_seen ?? d.timestamp ?? m.timestamp ?? Date.now();
+  return {
+    live: true,
+    kind: m.type,
+    id: Number(d.sighting_id ?? d.id ?? -1),
+    camera_id: camId,
+    camera_name: d.camera_name ?? cams[camId],
+    track_id: d.track_id,
+    person_id: d.person_id ?? person?.id ?? null,
+    person_name: d.person_name ?? person?.name ?? null,
+    first_seen: d.first_seen ?? ts,
+    last_seen: ts,
+    best_confidence: d.best_confidence ?? d.confidence,
+    similarity: d.similarity ?? person?.similarity,
+    snapshot_url: d.snapshot_url,
+  };
+}
+
+function toIso(local: string): string | undefined {
+  if (!local) return undefined;
+  const d = new Date(local);
+  return isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function EventsPage() {
+  const [cameraId, setCameraId] = useState('');
+  const [personId, setPersonId] = useState('');
+  const [unknown, setUnknown] = useState(false);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [page, setPage] = useState(1);
+  const [liveOn, setLiveOn] = useState(true);
+  const [live, setLive] = useState<LiveEvent[]>([]);
+  const cams = useAsync((s) => api.get<{ cameras: Camera[] }>('/cameras', { per_page: 100 }, s).then((r) => r.data.cameras ?? []), []);
+  const persons = useAsync((s) => api.get<{ persons: Person[] }>('/persons', { per_page: 100 }, s).then((r) => r.data.persons ?? []), []);
+  const { data, error, reload } = useAsync(
+    (s) =>
+      api.get<any>(
+        '/detections',
+        {
+          camera_id: cameraId,
+          person_id: unknown ? undefined : personId,
+          unknown: unknown ? 'true' : undefined,
+          start_time: toIso(from),
+          end_time: toIso(to),
+          page,
+          per_page: 25,
+        },
+        s,
+      ),
+    [cameraId, personId, unknown, from, to, page],
+  );
+  const rows: Sighting[] = Array.isArray(data?.data) ? data.data : data?.data?.detections ?? data?.data?.sightings ?? [];
+  const camNames: Record<number, string> = {};
+  cams.data?.forEach((c) => (camNames[c.id] = c.name));
+
+  const sock = useLiveSocket();
+  const camKey = (cameraId ? [Number(cameraId)] : cams.data?.map((c) => c.id) ?? []).join(',');
+  useEffect(() => {
+    if (!sock || !liveOn || !camKey) return;
+    const unsubs = camKey.split(',').map((id) => sock.subscribe({ camera_id: Number(id) }));
+    const off = sock.onMessage((m) => {
+      if (m.type !== 'recognition_event' && m.type !== 'track_update') return;
+      const ev = eventToSighting(m, camNames);
+      if (!ev) return;
+      if (cameraId && ev.camera_id !== Number(cameraId)) return;
+      if (unknown && ev.person_id !== null) return;
+      if (personId && !unknown && ev.person_id !== Number(personId)) return;
+      setLive((l) => {
+        // one row per (camera, track): a track_update refreshes the row
+        const i = l.findIndex((x) => x.camera_id === ev.camera_id && x.track_id !== undefined && x.track_id === ev.track_id);
+        if (i >= 0) {
+          const next = l.slice();
+          next[i] = { ...l[i], ...ev, person_name: ev.person_name ?? l[i].person_name, person_id: ev.person_id ?? l[i].person_id, first_seen: l[i].first_seen };
+          return next;
+        }
+        return [ev, ...l].slice(0, 50);
+      });
+    });
+    return () => {
+      off();
+      unsubs.forEach((u) => u());
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sock, liveOn, camKey, cameraId, personId, unknown]);
+
+  return (
+    <section aria-labelledby="events-title">
+      <div className="page-head">
+        <h1 id="events-title">Events</h1>
+        <label className="toggle">
+          <input type="checkbox" checked={liveOn} onChange={(e) => setLiveOn(e.target.checked)} /> Live updates
+        </label>
+        <button type="button" onClick={() => { setLive([]); reload(); }}>Refresh</button>
+      </div>
+      <div className="filters" role="search">
+        <div className="field">
+          <label htmlFor="ev-camera">Camera</label>
+          <select id="ev-camera" value={cameraId} onChange={(e) => { setCameraId(e.target.value); setPage(1); }}>
+            <option value="">All cameras</option>
+            {cams.data?.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="ev-person">Person</label>
+          <select id="ev-person" value={personId} disabled={unknown} onChange={(e) => { setPersonId(e.target.value); setPage(1); }}>
+            <option value="">Anyone</option>
+            {persons.data?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </div>
+        <label className="toggle">
+          <input type="checkbox" checked={unknown} onChange={(e) => { setUnknown(e.target.checked); setPage(1); }} /> Unknown only
+        </label>
+        <div className="field">
+          <label htmlFor="ev-from">From</label>
+          <input id="ev-from" type="datetime-local" value={from} onChange={(e) => { setFrom(e.target.value); setPage(1); }} />
+        </div>
+        <div className="field">
+          <label htmlFor="ev-to">To</label>
+          <input id="ev-to" type="datetime-local" value={to} onChange={(e) => { setTo(e.target.value); setPage(1); }} />
+        </div>
+      </div>
+      <ErrorBanner error={error} />
+      {live.length > 0 && (
+        <>
+          <h2>Live</h2>
+          <ol className="timeline live" aria-label="Live sightings">
+            {live.map((s) => <SightingItem key={`live-${s.camera_id}-${s.track_id}-${s.id}-${s.first_seen}`} s={s} camNames={camNames} />)}
+          </ol>
+        </>
+      )}
+      <h2>History</h2>
+      <ol className="timeline" aria-label="Sightings">
+        {rows.map((s) => <SightingItem key={s.id} s={s} camNames={camNames} />)}
+      </ol>
+      {data && rows.length === 0 && <p className="empty">No sightings match these filters.</p>}
+      <Pager pagination={data?.pagination} onPage={setPage} />
+    </section>
+  );
+}
+
+function SightingItem({ s, camNames }: { s: Sighting & { live?: boolean; kind?: string }; camNames: Record<number, string> }) {
+  const known = s.person_id !== null && s.person_id !== undefined;
+  const snap = s.snapshot_url ?? (s.id > 0 ? `/api/v1/detections/${s.id}/snapshot` : null);
+  return (
+    <li className={`sighting ${known ? 'known' : 'unknown'}`} data-testid="sighting">
+      <AuthImage src={snap} alt={`Snapshot: ${known ? s.person_name : 'unknown person'}`} className="snap" />
+      <div>
+        <strong>{known ? s.person_name ?? `Person ${s.person_id}` : 'Unknown'}</strong>
+        {s.live && <span className="badge live">{s.kind === 'track_update' ? 'tracking' : 'live'}</span>}
+        <div className="muted">
+          {s.camera_name ?? camNames[s.camera_id] ?? `Camera ${s.camera_id}`}
+          {s.track_id !== undefined && ` · track #${s.track_id}`}
+        </div>
+        <div>
+          <time>{fmtTime(s.first_seen)}</time> → <time>{fmtTime(s.last_seen)}</time>
+        </div>
+        <small className="muted">
+          {s.best_confidence !== undefined && `confidence ${(s.best_confidence * 100).toFixed(0)}%`}
+          {s.similarity !== undefined && s.similarity !== null && ` · similarity ${(s.similarity * 100).toFixed(0)}%`}
+          {s.frame_count !== undefined && ` · ${s.frame_count} frames`}
+        </small>
+      </div>
+    </li>
+  );
+}
