@@ -33,3 +33,9 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) build-asan web/dist
+
+# libFuzzer run of the untrusted-image decoder (clang; builds into build-fuzz/).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
