@@ -1,0 +1,81 @@
+#pragma once
+// The seams between the pipeline and the rest of Argus:
+//   FrameAnalyzer  - what runs on a sampled frame (the lead adapts vision's FaceAnalyzer).
+//   ResultSink     - where per-frame results and per-track events go (LiveCache, WebSocket
+//                    hub, SightingWriter, ...).
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/types.h"
+#include "ingest/frame.h"
+#include "tracking/tracker.h"
+
+namespace argus {
+
+struct FacePose {
+  float yaw = 0, pitch = 0, roll = 0;  // degrees
+};
+
+struct FaceObservation {
+  RectF box;
+  float score = 0;                     // detector confidence 0..1
+  std::array<PointF, 5> landmarks{};   // eyes, nose, mouth corners (image pixels)
+  bool has_landmarks = false;
+  std::vector<float> embedding;        // empty when not computed (e.g. face too small)
+  float quality = 0;                   // 0..1, higher is better for recognition
+  std::optional<FacePose> pose;
+};
+
+struct AnalysisResult {
+  std::vector<FaceObservation> faces;
+  std::map<std::string, double> timings_ms;  // stage name -> ms (detect, embed, ...)
+};
+
+// Called from the InferencePool's threads, concurrently for different cameras (never
+// concurrently for the same camera): implementations must be thread-safe. Must not modify
+// frame.bgr (it is shared with the live view). Exceptions are caught and counted.
+class FrameAnalyzer {
+ public:
+  virtual ~FrameAnalyzer() = default;
+  virtual AnalysisResult analyze(const Frame& frame) = 0;
+};
+
+struct TrackedFace {
+  FaceObservation face;
+  uint64_t track_id = 0;  // 0: tentative, not yet a track
+  RectF smoothed_box;
+  std::optional<IdentityMatch> identity;
+};
+
+struct FrameResult {
+  CameraId camera_id = 0;
+  uint64_t seq = 0;
+  std::optional<int64_t> pts_ms;
+  int64_t received_unix_ms = 0;   // when the frame arrived
+  int64_t processed_unix_ms = 0;  // when analysis + tracking finished
+  int width = 0, height = 0;
+  std::vector<TrackedFace> faces;
+  // queue_ms (receive -> analysis start), analyze_ms, track_ms, total_ms + analyzer stages.
+  std::map<std::string, double> timings_ms;
+  Frame frame;  // the analysed picture (shared pixels; read-only) for snapshots/crops
+};
+
+// Called from pool threads (serially per camera, concurrently across cameras); must be
+// thread-safe and quick: a slow sink delays that camera's next analysis, nothing else.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void on_frame_result(const FrameResult& result) = 0;
+  // Track lifecycle: started, identity assigned/changed, ended. A sighting is written once
+  // per track from these, not per frame. Also called from CameraManager::stop_camera.
+  virtual void on_track_event(CameraId camera_id, const TrackEvent& event) { (void)camera_id; (void)event; }
+};
+
+Json to_json(const FrameResult& result);  // without pixels and embeddings
+Json to_json(const TrackEvent& event);    // without the embedding
+
+}  // namespace argus

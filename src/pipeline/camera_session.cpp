@@ -1,0 +1,308 @@
+#include "pipeline/camera_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace argus {
+
+const char* to_string(SessionState s) {
+  switch (s) {
+    case SessionState::kConnecting: return "connecting";
+    case SessionState::kLive: return "live";
+    case SessionState::kError: return "error";
+    case SessionState::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
+namespace {
+double ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+constexpr double kEma = 0.1;  // latency smoothing: ~10 frames
+}  // namespace
+
+CameraSession::CameraSession(CameraConfig config, SessionDeps deps) : cfg_(std::move(config)), deps_(std::move(deps)) {
+  if (!deps_.factory)
+    deps_.factory = [](const CameraConfig& c) { return make_frame_source(c.type, c.url, c.source); };
+  tracker_ = std::make_unique<Tracker>(deps_.tracker, deps_.matcher);
+}
+
+CameraSession::~CameraSession() { stop(); }
+
+void CameraSession::start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  if (deps_.pool && deps_.analyzer && cfg_.detection_enabled)
+    lane_ = deps_.pool->add_lane(cfg_.id, cfg_.fps_limit, cfg_.frame_ring, [this](Frame&& f) { process(std::move(f)); });
+  {
+    std::lock_guard lock(mu_);
+    c_.started_unix_ms = now_unix_ms();
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void CameraSession::stop() {
+  stopping_ = true;
+  {
+    std::lock_guard lock(src_mu_);
+    if (current_) current_->interrupt();
+  }
+  {
+    std::lock_guard lock(wait_mu_);
+    wait_cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (lane_) {
+    deps_.pool->remove_lane(lane_);  // waits for an in-flight process()
+    lane_.reset();
+    auto events = tracker_->flush(now_unix_ms());
+    if (deps_.sink)
+      for (const auto& e : events) deps_.sink->on_track_event(cfg_.id, e);
+  }
+}
+
+void CameraSession::set_fps_limit(double fps) {
+  cfg_.fps_limit = fps;
+  if (lane_) lane_->set_fps_limit(fps);
+}
+
+void CameraSession::set_state(SessionState s, const std::string& detail) {
+  auto prev = state_.exchange(s);
+  {
+    std::lock_guard lock(mu_);
+    c_.state_since_unix_ms = now_unix_ms();
+    auto now = SteadyClock::now();
+    if (s == SessionState::kLive) {
+      if (c_.ever_live && c_.down_since != SteadyClock::time_point{}) {
+        c_.downtime += now - c_.down_since;
+        ++c_.reconnections;
+      }
+      c_.down_since = {};
+      c_.ever_live = true;
+    } else if (prev == SessionState::kLive && c_.down_since == SteadyClock::time_point{}) {
+      c_.down_since = now;
+    }
+    if (s == SessionState::kError) {
+      ++c_.errors;
+      c_.last_error = detail;
+    }
+  }
+  if (prev != s) {
+    spdlog::info("camera {}: {} -> {}{}{}", cfg_.id, to_string(prev), to_string(s), detail.empty() ? "" : ": ", detail);
+    if (deps_.on_state) deps_.on_state(cfg_.id, s, detail);
+  }
+}
+
+bool CameraSession::sleep_backoff(int ms) {
+  std::unique_lock lock(wait_mu_);
+  wait_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
+  return !stopping_;
+}
+
+void CameraSession::run() {
+  int backoff = std::max(1, deps_.reconnect.base_ms);
+  while (!stopping_) {
+    set_state(SessionState::kConnecting, "");
+    {
+      std::lock_guard lock(mu_);
+      ++c_.connect_attempts;
+    }
+    std::string failure;
+    auto made = deps_.factory(cfg_);
+    if (!made.ok()) {
+      failure = made.error().message;
+    } else {
+      std::unique_ptr<FrameSource> src = std::move(made.value());
+      {
+        std::lock_guard lock(src_mu_);
+        current_ = src.get();
+      }
+      {
+        std::lock_guard lock(mu_);
+        c_.source = src->describe();
+      }
+      uint64_t counted_bytes = 0;
+      Status opened = stopping_ ? Status(Error::make(source_error::kInterrupted, "stopping")) : src->open();
+      if (!opened.ok()) {
+        failure = opened.error().message;
+      } else {
+        for (;;) {
+          auto frame = src->read();
+          if (!frame.ok()) {
+            failure = frame.error().code + ": " + frame.error().message;
+            break;
+          }
+          if (state_ != SessionState::kLive) {
+            set_state(SessionState::kLive, "");
+            backoff = std::max(1, deps_.reconnect.base_ms);  // a good connection resets the backoff
+          }
+          uint64_t total = src->bytes_received();
+          auto now = SteadyClock::now();
+          {
+            std::lock_guard lock(mu_);
+            ++c_.captured;
+            c_.bytes += total - counted_bytes;
+            c_.win_bytes += total - counted_bytes;
+            ++c_.win_frames;
+            if (c_.win_start == SteadyClock::time_point{}) c_.win_start = now;
+            double win_s = std::chrono::duration<double>(now - c_.win_start).count();
+            if (win_s >= 1.0) {
+              c_.fps = c_.win_frames / win_s;
+              c_.kbps = c_.win_bytes * 8.0 / 1000.0 / win_s;
+              c_.win_frames = c_.win_bytes = 0;
+              c_.win_start = now;
+            }
+            c_.width = frame->width();
+            c_.height = frame->height();
+            c_.last_frame_unix_ms = frame->received_unix_ms;
+            latest_ = frame.value();  // shares pixels; sources allocate a new Mat per frame
+          }
+          counted_bytes = total;
+          if (lane_) lane_->offer(std::move(frame.value()));
+        }
+      }
+      std::lock_guard lock(src_mu_);
+      current_ = nullptr;
+    }
+    if (stopping_) break;
+    set_state(SessionState::kError, failure);
+    spdlog::warn("camera {}: {}; retrying in {} ms", cfg_.id, failure, backoff);
+    if (!sleep_backoff(backoff)) break;
+    backoff = std::min(backoff * 2, std::max(deps_.reconnect.max_ms, deps_.reconnect.base_ms));
+  }
+  set_state(SessionState::kStopped, "");
+}
+
+void CameraSession::process(Frame&& frame) {
+  auto start = SteadyClock::now();
+  AnalysisResult analysis;
+  try {
+    analysis = deps_.analyzer->analyze(frame);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mu_);
+    ++c_.analyze_errors;
+    c_.last_error = std::string("analyzer: ") + e.what();
+    return;
+  }
+  auto analyzed = SteadyClock::now();
+  std::vector<Detection> dets;
+  dets.reserve(analysis.faces.size());
+  for (const auto& f : analysis.faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
+  int64_t t_ms = frame.received_unix_ms;  // wall clock: events are stored and shown
+  auto tracked = tracker_->update(dets, t_ms);
+  auto done = SteadyClock::now();
+
+  FrameResult r;
+  r.camera_id = cfg_.id;
+  r.seq = frame.seq;
+  r.pts_ms = frame.pts_ms;
+  r.received_unix_ms = frame.received_unix_ms;
+  r.processed_unix_ms = now_unix_ms();
+  r.width = frame.width();
+  r.height = frame.height();
+  r.faces.reserve(analysis.faces.size());
+  for (size_t i = 0; i < analysis.faces.size(); ++i) {
+    const auto& td = tracked.detections[i];
+    r.faces.push_back(TrackedFace{std::move(analysis.faces[i]), td.track_id, td.smoothed_box, td.identity});
+  }
+  r.timings_ms = std::move(analysis.timings_ms);
+  r.timings_ms["queue_ms"] = ms_between(frame.received, start);
+  r.timings_ms["analyze_ms"] = ms_between(start, analyzed);
+  r.timings_ms["track_ms"] = ms_between(analyzed, done);
+  r.timings_ms["total_ms"] = ms_between(frame.received, done);
+  double latency = r.timings_ms["total_ms"];
+  r.frame = std::move(frame);
+  {
+    std::lock_guard lock(mu_);
+    ++c_.processed;
+    c_.faces += r.faces.size();
+    c_.avg_latency_ms = c_.processed == 1 ? latency : (1 - kEma) * c_.avg_latency_ms + kEma * latency;
+    c_.max_latency_ms = std::max(c_.max_latency_ms, latency);
+    double a = r.timings_ms["analyze_ms"];
+    c_.avg_analyze_ms = c_.processed == 1 ? a : (1 - kEma) * c_.avg_analyze_ms + kEma * a;
+    ++c_.pwin_frames;
+    if (c_.pwin_start == SteadyClock::time_point{}) c_.pwin_start = done;
+    double win_s = std::chrono::duration<double>(done - c_.pwin_start).count();
+    if (win_s >= 1.0) {
+      c_.processed_fps = c_.pwin_frames / win_s;
+      c_.pwin_frames = 0;
+      c_.pwin_start = done;
+    }
+  }
+  if (deps_.sink) {
+    deps_.sink->on_frame_result(r);
+    for (const auto& e : tracked.events) deps_.sink->on_track_event(cfg_.id, e);
+  }
+}
+
+Json CameraSession::stats() const {
+  InferencePool::LaneStats ls;
+  if (lane_) ls = lane_->stats();
+  std::lock_guard lock(mu_);
+  auto downtime = c_.downtime;
+  if (c_.down_since != SteadyClock::time_point{}) downtime += SteadyClock::now() - c_.down_since;
+  return Json{
+      {"camera_id", cfg_.id},
+      {"name", cfg_.name},
+      {"type", cfg_.type},
+      {"source", c_.source},
+      {"state", to_string(state_.load())},
+      {"state_since", c_.state_since_unix_ms},
+      {"started_at", c_.started_unix_ms},
+      {"last_frame_at", c_.last_frame_unix_ms},
+      {"detection_enabled", cfg_.detection_enabled},
+      {"fps_limit", cfg_.fps_limit},
+      {"frames_captured", c_.captured},
+      {"frames_processed", c_.processed},
+      // ring overflow (analysis slower than decode); frames_skipped: not sampled (fps_limit)
+      {"frames_dropped", ls.dropped},
+      {"frames_skipped", ls.skipped},
+      {"faces_detected", c_.faces},
+      {"analyze_errors", c_.analyze_errors},
+      {"avg_fps", c_.fps},
+      {"processed_fps", c_.processed_fps},
+      {"avg_latency_ms", c_.avg_latency_ms},
+      {"max_latency_ms", c_.max_latency_ms},
+      {"avg_analyze_ms", c_.avg_analyze_ms},
+      {"reconnections", c_.reconnections},
+      {"errors", c_.errors},
+      {"connect_attempts", c_.connect_attempts},
+      {"last_error", c_.last_error},
+      {"downtime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(downtime).count()},
+      {"bandwidth_kbps", c_.kbps},
+      {"bytes_received", c_.bytes},
+      {"width", c_.width},
+      {"height", c_.height},
+  };
+}
+
+std::optional<Frame> CameraSession::latest_frame() const {
+  std::lock_guard lock(mu_);
+  if (latest_.empty()) return std::nullopt;
+  return latest_;
+}
+
+std::optional<std::string> CameraSession::latest_jpeg(int quality) const {
+  Frame f;
+  uint64_t gen = 0;
+  {
+    std::lock_guard lock(mu_);
+    gen = c_.captured;  // per session, unlike Frame::seq which restarts on reconnect
+    if (latest_.empty()) return std::nullopt;
+    if (jpeg_seq_ == c_.captured && jpeg_quality_ == quality && !jpeg_cache_.empty()) return jpeg_cache_;
+    f = latest_;
+  }
+  // Encode outside the lock: the decode thread must not wait for a viewer's JPEG.
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", f.bgr, buf, {cv::IMWRITE_JPEG_QUALITY, quality});
+  std::string jpeg(buf.begin(), buf.end());
+  std::lock_guard lock(mu_);
+  jpeg_cache_ = jpeg;
+  jpeg_seq_ = gen;
+  jpeg_quality_ = quality;
+  return jpeg;
+}
+
+}  // namespace argus

@@ -1,0 +1,129 @@
+#include "pipeline/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace argus {
+
+SteadyClock::duration InferencePool::Lane::period_for(double fps) {
+  if (fps <= 0) return SteadyClock::duration::zero();
+  return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(1.0 / fps));
+}
+
+void InferencePool::Lane::offer(Frame frame) {
+  {
+    std::lock_guard lock(pool_->mu_);
+    if (removed_) return;
+    ++stats_.offered;
+    if (ring_.size() >= capacity_) {
+      ring_.pop_front();
+      ++stats_.dropped;
+    }
+    ring_.push_back(std::move(frame));
+  }
+  pool_->cv_.notify_one();
+}
+
+void InferencePool::Lane::set_fps_limit(double fps) {
+  {
+    std::lock_guard lock(pool_->mu_);
+    period_ = period_for(fps);
+    next_due_ = {};
+  }
+  pool_->cv_.notify_all();
+}
+
+InferencePool::LaneStats InferencePool::Lane::stats() const {
+  std::lock_guard lock(pool_->mu_);
+  return stats_;
+}
+
+InferencePool::InferencePool(int threads) {
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  workers_.reserve(static_cast<size_t>(threads));
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { worker(); });
+}
+
+InferencePool::~InferencePool() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+std::shared_ptr<InferencePool::Lane> InferencePool::add_lane(CameraId camera, double fps, size_t capacity, Processor p) {
+  std::shared_ptr<Lane> lane(new Lane(this, camera, fps, capacity, std::move(p)));  // private ctor
+  std::lock_guard lock(mu_);
+  lanes_.push_back(lane);
+  return lane;
+}
+
+void InferencePool::remove_lane(const std::shared_ptr<Lane>& lane) {
+  if (!lane) return;
+  std::unique_lock lock(mu_);
+  lane->removed_ = true;
+  lane->ring_.clear();
+  std::erase(lanes_, lane);
+  cv_.wait(lock, [&] { return !lane->busy_; });
+}
+
+uint64_t InferencePool::processor_exceptions() const {
+  std::lock_guard lock(mu_);
+  return exceptions_;
+}
+
+void InferencePool::worker() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    auto now = SteadyClock::now();
+    std::shared_ptr<Lane> pick;
+    auto earliest = SteadyClock::time_point::max();
+    const size_t n = lanes_.size();
+    for (size_t k = 0; k < n; ++k) {
+      size_t idx = (cursor_ + k) % n;
+      auto& lane = lanes_[idx];
+      if (lane->busy_ || lane->ring_.empty()) continue;
+      if (now < lane->next_due_) {
+        earliest = std::min(earliest, lane->next_due_);
+        continue;
+      }
+      pick = lane;
+      cursor_ = (idx + 1) % n;  // next search starts after this lane: round-robin fairness
+      break;
+    }
+    if (!pick) {
+      if (earliest == SteadyClock::time_point::max()) cv_.wait(lock);
+      else cv_.wait_until(lock, earliest);
+      continue;
+    }
+    Frame frame = std::move(pick->ring_.back());
+    pick->stats_.skipped += pick->ring_.size() - 1;
+    pick->ring_.clear();
+    pick->busy_ = true;
+    // Sample at fps_limit: the next slot is one period after the previous one, re-synced
+    // when the camera fell behind by more than a period (no catch-up bursts).
+    auto base = pick->next_due_ == SteadyClock::time_point{} ? now : pick->next_due_;
+    pick->next_due_ = base + pick->period_;
+    if (pick->next_due_ + pick->period_ < now) pick->next_due_ = now;
+    lock.unlock();
+    bool failed = false;
+    try {
+      pick->process_(std::move(frame));
+    } catch (const std::exception& e) {
+      failed = true;
+      spdlog::warn("camera {}: frame processing failed: {}", pick->camera_, e.what());
+    } catch (...) {
+      failed = true;
+    }
+    lock.lock();
+    pick->busy_ = false;
+    ++pick->stats_.processed;
+    if (failed) ++exceptions_;
+    cv_.notify_all();  // remove_lane may wait for this lane; another worker may take it now
+  }
+}
+
+}  // namespace argus

@@ -1,0 +1,78 @@
+#pragma once
+// InferencePool: N threads shared by all cameras. Each camera has a Lane: a small ring of
+// its newest decoded frames (full ring: the OLDEST frame is dropped and counted). A worker
+// picks lanes round-robin, at most one frame per lane per 1/fps_limit seconds, always the
+// newest one (older frames are counted as skipped). A lane is never processed by two
+// workers at once, so per-camera state (the tracker) needs no lock. Decoder threads only
+// take a short mutex in offer(); analysis never runs under it, so one camera's slow
+// analysis or stalled source never blocks another camera's decoding.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/types.h"
+#include "ingest/frame.h"
+
+namespace argus {
+
+class InferencePool {
+ public:
+  using Processor = std::function<void(Frame&&)>;
+  struct LaneStats {
+    uint64_t offered = 0, dropped = 0, skipped = 0, processed = 0;
+  };
+  class Lane {
+   public:
+    // From the camera's decoder thread. Never blocks beyond a short mutex.
+    void offer(Frame frame);
+    void set_fps_limit(double fps);  // <= 0: as fast as the pool allows
+    LaneStats stats() const;
+    CameraId camera_id() const { return camera_; }
+
+   private:
+    friend class InferencePool;
+    Lane(InferencePool* pool, CameraId camera, double fps, size_t capacity, Processor p)
+        : pool_(pool), camera_(camera), period_(period_for(fps)), capacity_(capacity ? capacity : 1), process_(std::move(p)) {}
+    static SteadyClock::duration period_for(double fps);
+    InferencePool* pool_;
+    CameraId camera_;
+    // Guarded by pool_->mu_.
+    SteadyClock::duration period_;
+    size_t capacity_;
+    std::deque<Frame> ring_;
+    SteadyClock::time_point next_due_{};
+    bool busy_ = false, removed_ = false;
+    LaneStats stats_;
+    Processor process_;
+  };
+
+  // threads <= 0: hardware_concurrency - 1, at least 1.
+  explicit InferencePool(int threads);
+  ~InferencePool();
+  InferencePool(const InferencePool&) = delete;
+  InferencePool& operator=(const InferencePool&) = delete;
+
+  std::shared_ptr<Lane> add_lane(CameraId camera, double fps_limit, size_t ring_capacity, Processor processor);
+  // Detaches the lane and waits for its in-flight frame (if any) to finish; queued frames
+  // are discarded. Must not be called from a Processor.
+  void remove_lane(const std::shared_ptr<Lane>& lane);
+  int threads() const { return static_cast<int>(workers_.size()); }
+  uint64_t processor_exceptions() const;
+
+ private:
+  void worker();
+  mutable std::mutex mu_;
+  std::condition_variable cv_;       // work available / lane idle
+  std::vector<std::shared_ptr<Lane>> lanes_;
+  size_t cursor_ = 0;                // round-robin position
+  bool stop_ = false;
+  uint64_t exceptions_ = 0;
+  std::vector<std::thread> workers_;  // last member: joined in the destructor
+};
+
+}  // namespace argus

@@ -1,0 +1,126 @@
+#pragma once
+// Per-camera multi-object tracker (ByteTrack-style two-stage association over Kalman
+// predictions, optional appearance cost) with a per-track identity vote. One Tracker per
+// camera; not thread-safe: the pipeline runs a camera's frames one at a time.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+#include "tracking/kalman.h"
+
+namespace argus {
+
+struct TrackerConfig {
+  float high_score = 0.6f;       // stage 1 detections; below go to stage 2
+  float low_score = 0.1f;        // ignored below this
+  float new_track_score = 0.7f;  // an unmatched detection starts a track only above this
+  float match_iou = 0.3f;        // stage 1 gate on IoU(predicted track box, detection)
+  float low_match_iou = 0.5f;    // stage 2 gate (low-score detections, IoU only)
+  // Appearance: cost = (1-w)*(1-IoU) + w*cosine_distance when both sides have embeddings.
+  // 0 disables. Pairs with cosine distance above max_appearance_distance never match.
+  float appearance_weight = 0.5f;
+  float max_appearance_distance = 0.7f;
+  float embedding_momentum = 0.9f;  // track appearance = EMA of detection embeddings
+  int min_hits = 2;   // consecutive matches before a track is confirmed (emits kStarted)
+  int max_lost = 30;  // analysed frames a confirmed track survives unmatched (occlusion)
+  // Identity vote.
+  size_t keep_embeddings = 5;         // best-quality embeddings kept per track
+  float min_quality = 0.3f;           // faces below are never sent to the matcher
+  float recheck_quality_gain = 0.05f; // re-check when quality beats the best checked one by this
+  int max_identity_checks = 10;       // matcher calls per track at most
+};
+
+struct Detection {
+  RectF box;
+  float score = 0;
+  std::vector<float> embedding;  // empty: no appearance/identity for this detection
+  float quality = 0;             // face quality 0..1 (blur, pose, size)
+};
+
+struct IdentityMatch {
+  PersonId person_id = 0;
+  float score = 0;  // similarity from the matcher
+  std::string label;
+};
+// Gallery lookup: nullopt when nobody matches above the matcher's threshold (unknown).
+using IdentityMatcher = std::function<std::optional<IdentityMatch>(const std::vector<float>& embedding)>;
+
+struct TrackIdentity {
+  std::optional<IdentityMatch> match;  // nullopt: unknown (so far)
+  int checks = 0;                      // matcher calls made
+  float best_checked_quality = -1;
+};
+
+struct TrackedDetection {
+  int detection = -1;     // index into the input detections
+  uint64_t track_id = 0;  // 0 while the track is tentative (not yet confirmed)
+  bool confirmed = false;
+  RectF smoothed_box;     // Kalman-filtered box
+  std::optional<IdentityMatch> identity;
+};
+
+struct TrackEvent {
+  enum class Type { kStarted, kIdentityAssigned, kIdentityChanged, kEnded };
+  Type type;
+  uint64_t track_id = 0;
+  int64_t time_ms = 0;
+  int64_t first_seen_ms = 0, last_seen_ms = 0;
+  RectF last_box;
+  int hits = 0;
+  float best_quality = 0;
+  std::optional<IdentityMatch> identity;            // current identity
+  std::optional<IdentityMatch> previous_identity;   // for kIdentityChanged
+  std::vector<float> best_embedding;                // highest-quality embedding seen (may be empty)
+};
+const char* to_string(TrackEvent::Type type);
+
+struct TrackerOutput {
+  std::vector<TrackedDetection> detections;  // one per input detection, same order
+  std::vector<TrackEvent> events;
+};
+
+class Tracker {
+ public:
+  explicit Tracker(TrackerConfig config = {}, IdentityMatcher matcher = nullptr);
+  TrackerOutput update(const std::vector<Detection>& detections, int64_t time_ms);
+  // Ends every track (camera stopped): kEnded for each confirmed one.
+  std::vector<TrackEvent> flush(int64_t time_ms);
+  size_t active_tracks() const;  // confirmed, currently matched or lost-but-alive
+  void set_matcher(IdentityMatcher matcher) { matcher_ = std::move(matcher); }
+
+ private:
+  enum class State { kTentative, kTracked, kLost };
+  struct Track {
+    uint64_t id = 0;  // 0 until confirmed
+    State state = State::kTentative;
+    KalmanBoxFilter kf;
+    int hits = 0, lost = 0;
+    bool confirmed = false;
+    int64_t first_seen_ms = 0, last_seen_ms = 0;
+    RectF last_box;
+    std::vector<float> appearance;  // EMA, L2-normalised
+    std::vector<std::pair<float, std::vector<float>>> best;  // (quality, embedding), best first
+    TrackIdentity identity;
+    std::map<PersonId, float> votes;  // 0 = unknown
+    explicit Track(const RectF& b) : kf(b) {}
+  };
+
+  float cost(const Track& t, const Detection& d, bool use_appearance, float min_iou) const;
+  void on_match(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out, int det_index);
+  void vote_identity(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out);
+  TrackEvent make_event(TrackEvent::Type type, const Track& t, int64_t time_ms) const;
+
+  TrackerConfig cfg_;
+  IdentityMatcher matcher_;
+  std::vector<std::unique_ptr<Track>> tracks_;
+  uint64_t next_id_ = 1;
+};
+
+float cosine_distance(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace argus
