@@ -1,0 +1,221 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "tracking/assignment.h"
+#include "tracking/kalman.h"
+#include "tracking/tracker.h"
+
+using namespace argus;
+
+TEST(Assignment, FindsMinimumCostNotGreedy) {
+  // Greedy would take (0,0)=1 and then (1,1)=10; optimum is (0,1)+(1,0) = 2+2.
+  std::vector<std::vector<float>> c = {{1, 2}, {2, 10}};
+  auto a = solve_assignment(c, 2, 100);
+  ASSERT_EQ(a.matches.size(), 2u);
+  EXPECT_EQ(a.matches[0], std::make_pair(0, 1));
+  EXPECT_EQ(a.matches[1], std::make_pair(1, 0));
+}
+
+TEST(Assignment, RectangularAndGated) {
+  std::vector<std::vector<float>> c = {{0.1f, 0.9f, 0.5f}};
+  auto a = solve_assignment(c, 3, 0.4f);
+  ASSERT_EQ(a.matches.size(), 1u);
+  EXPECT_EQ(a.matches[0], std::make_pair(0, 0));
+  EXPECT_EQ(a.unmatched_cols, (std::vector<int>{1, 2}));
+  auto gated = solve_assignment({{0.9f}, {0.8f}}, 1, 0.5f);
+  EXPECT_TRUE(gated.matches.empty());
+  EXPECT_EQ(gated.unmatched_rows.size(), 2u);
+  auto empty = solve_assignment({}, 2, 1.f);
+  EXPECT_EQ(empty.unmatched_cols.size(), 2u);
+}
+
+TEST(Kalman, LearnsConstantVelocity) {
+  KalmanBoxFilter kf(RectF{0, 0, 40, 40});
+  for (int i = 1; i <= 20; ++i) {
+    kf.predict();
+    kf.update(RectF{i * 5.f, 0, 40, 40});
+  }
+  kf.predict();  // one step ahead without a measurement
+  auto b = kf.box();
+  EXPECT_NEAR(b.x, 105.f, 2.f);
+  EXPECT_NEAR(b.w, 40.f, 1.f);
+  EXPECT_LT(kf.gating_distance(RectF{105, 0, 40, 40}), kf.gating_distance(RectF{300, 200, 40, 40}));
+}
+
+namespace {
+Detection det(float x, float y, float s = 0.9f, std::vector<float> emb = {}, float q = 0.8f) {
+  return Detection{RectF{x, y, 50, 60}, s, std::move(emb), q};
+}
+TrackerConfig quick() {
+  TrackerConfig c;
+  c.min_hits = 2;
+  c.max_lost = 10;
+  return c;
+}
+}  // namespace
+
+TEST(Tracker, StableIdsUnderNoise) {
+  Tracker t(quick());
+  std::mt19937 rng(7);
+  std::normal_distribution<float> noise(0, 2.f);
+  std::set<uint64_t> ids_a, ids_b;
+  int started = 0;
+  for (int f = 0; f < 100; ++f) {
+    std::vector<Detection> d = {det(100 + f * 3 + noise(rng), 100 + noise(rng)),
+                                det(500 - f * 2 + noise(rng), 300 + noise(rng))};
+    auto out = t.update(d, f * 100);
+    for (auto& e : out.events) started += e.type == TrackEvent::Type::kStarted;
+    if (f >= 1) {
+      ids_a.insert(out.detections[0].track_id);
+      ids_b.insert(out.detections[1].track_id);
+    }
+  }
+  EXPECT_EQ(started, 2);
+  ASSERT_EQ(ids_a.size(), 1u);
+  ASSERT_EQ(ids_b.size(), 1u);
+  EXPECT_NE(*ids_a.begin(), *ids_b.begin());
+  EXPECT_NE(*ids_a.begin(), 0u);
+}
+
+TEST(Tracker, TentativeUntilMinHits) {
+  Tracker t(quick());
+  auto o1 = t.update({det(10, 10)}, 0);
+  EXPECT_EQ(o1.detections[0].track_id, 0u);
+  EXPECT_FALSE(o1.detections[0].confirmed);
+  auto o2 = t.update({det(12, 10)}, 100);
+  EXPECT_TRUE(o2.detections[0].confirmed);
+  EXPECT_EQ(o2.detections[0].track_id, 1u);
+  // A one-frame false positive never becomes a track (and never costs an id).
+  t.update({det(12, 10), det(600, 400)}, 200);
+  auto o4 = t.update({det(14, 10)}, 300);
+  EXPECT_EQ(o4.detections[0].track_id, 1u);
+  EXPECT_EQ(t.active_tracks(), 1u);
+}
+
+TEST(Tracker, CrossingTargetsKeepIdsWithKalman) {
+  // Two faces walk through each other with a vertical offset; IoU alone against the last
+  // box would swap them, the constant-velocity prediction does not.
+  TrackerConfig cfg = quick();
+  cfg.appearance_weight = 0;
+  Tracker t(cfg);
+  uint64_t left_id = 0, right_id = 0;
+  for (int f = 0; f < 60; ++f) {
+    float xa = 100 + f * 10, xb = 700 - f * 10;
+    auto out = t.update({det(xa, 200), det(xb, 230)}, f * 100);
+    if (f == 5) {
+      left_id = out.detections[0].track_id;
+      right_id = out.detections[1].track_id;
+      ASSERT_NE(left_id, right_id);
+    }
+    if (f > 5) {
+      EXPECT_EQ(out.detections[0].track_id, left_id) << "frame " << f;
+      EXPECT_EQ(out.detections[1].track_id, right_id) << "frame " << f;
+    }
+  }
+}
+
+TEST(Tracker, CrossingTargetsKeepIdsWithAppearance) {
+  // Same row, full overlap at the crossing: only appearance can tell them apart.
+  Tracker t(quick());
+  std::vector<float> ea = {1, 0, 0, 0}, eb = {0, 1, 0, 0};
+  uint64_t a_id = 0, b_id = 0;
+  for (int f = 0; f < 40; ++f) {
+    float xa = 100 + f * 8, xb = 420 - f * 8;
+    auto out = t.update({det(xb, 200, 0.9f, eb), det(xa, 200, 0.9f, ea)}, f * 100);
+    if (f == 3) {
+      b_id = out.detections[0].track_id;
+      a_id = out.detections[1].track_id;
+    }
+    if (f > 3) {
+      EXPECT_EQ(out.detections[0].track_id, b_id) << "frame " << f;
+      EXPECT_EQ(out.detections[1].track_id, a_id) << "frame " << f;
+    }
+  }
+}
+
+TEST(Tracker, SurvivesOcclusionGapAndEndsAfterMaxLost) {
+  Tracker t(quick());
+  uint64_t id = 0;
+  int ended = 0;
+  for (int f = 0; f < 40; ++f) {
+    float x = 100 + f * 6;
+    bool occluded = f >= 15 && f < 22;  // 7 frames hidden, max_lost is 10
+    auto out = t.update(occluded ? std::vector<Detection>{} : std::vector<Detection>{det(x, 100)}, f * 100);
+    for (auto& e : out.events) ended += e.type == TrackEvent::Type::kEnded;
+    if (f == 5) id = out.detections[0].track_id;
+    if (f >= 22) {
+      ASSERT_EQ(out.detections[0].track_id, id) << "frame " << f;
+    }
+  }
+  EXPECT_EQ(ended, 0);
+  for (int f = 40; f < 52; ++f)
+    for (auto& e : t.update({}, f * 100).events) ended += e.type == TrackEvent::Type::kEnded;
+  EXPECT_EQ(ended, 1);
+  EXPECT_EQ(t.active_tracks(), 0u);
+}
+
+TEST(Tracker, LowScoreDetectionsKeepTrackAlive) {
+  Tracker t(quick());
+  t.update({det(100, 100)}, 0);
+  auto o = t.update({det(104, 100)}, 100);
+  uint64_t id = o.detections[0].track_id;
+  // Score 0.3: below high_score and new_track_score; stage 2 still matches it by IoU.
+  auto low = t.update({det(108, 100, 0.3f)}, 200);
+  EXPECT_EQ(low.detections[0].track_id, id);
+  // A low-score detection far away starts nothing.
+  auto far = t.update({det(108, 100), det(900, 900, 0.3f)}, 300);
+  EXPECT_EQ(far.detections[1].track_id, 0u);
+}
+
+TEST(Tracker, IdentityVoteRecognisesOnceAndRechecksOnBetterQuality) {
+  int calls = 0;
+  std::vector<float> alice = {1, 0, 0}, bob = {0, 1, 0};
+  IdentityMatcher matcher = [&](const std::vector<float>& e) -> std::optional<IdentityMatch> {
+    ++calls;
+    if (e[0] > 0.9f) return IdentityMatch{7, 0.8f, "alice"};
+    if (e[1] > 0.9f) return IdentityMatch{8, 0.9f, "bob"};
+    return std::nullopt;
+  };
+  TrackerConfig cfg = quick();
+  cfg.appearance_weight = 0;  // the embedding changes on purpose below
+  Tracker t(cfg, matcher);
+  std::vector<TrackEvent> events;
+  auto run = [&](const std::vector<float>& e, float q, int f) {
+    auto out = t.update({det(100 + f, 100, 0.9f, e, q)}, f * 100);
+    events.insert(events.end(), out.events.begin(), out.events.end());
+    return out;
+  };
+  run(alice, 0.5f, 0);
+  auto o = run(alice, 0.5f, 1);  // confirmed -> first check
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(o.detections[0].identity);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  for (int f = 2; f < 10; ++f) run(alice, 0.5f, f);  // same quality: no more gallery lookups
+  EXPECT_EQ(calls, 1);
+  // Better face -> re-check; an unknown answer does not take the identity away.
+  std::vector<float> blurry = {0.5f, 0.5f, 0};
+  o = run(blurry, 0.7f, 10);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  // Clearly better faces of bob outvote alice: identity_changed.
+  run(bob, 0.8f, 11);
+  o = run(bob, 0.9f, 12);
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(o.detections[0].identity->person_id, 8);
+  // Low-quality faces are never sent to the matcher.
+  run(bob, 0.1f, 13);
+  EXPECT_EQ(calls, 4);
+  std::vector<TrackEvent::Type> types;
+  for (auto& e : events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<TrackEvent::Type>{TrackEvent::Type::kStarted, TrackEvent::Type::kIdentityAssigned,
+                                                  TrackEvent::Type::kIdentityChanged}));
+  EXPECT_EQ(events.back().previous_identity->person_id, 7);
+  auto flushed = t.flush(2000);
+  ASSERT_EQ(flushed.size(), 1u);
+  EXPECT_EQ(flushed[0].type, TrackEvent::Type::kEnded);
+  EXPECT_EQ(flushed[0].identity->person_id, 8);
+  EXPECT_NEAR(flushed[0].best_quality, 0.9f, 1e-6);
+  EXPECT_EQ(flushed[0].best_embedding, bob);
+}
