@@ -1,0 +1,476 @@
+#!/usr/bin/env node
+// End-to-end test of the Argus dashboard against a REAL argus server, driven by playwright-core
+// and Debian's chromium. See docs/ui.md ("End-to-end tests") for the variables and exit codes.
+//
+//   ARGUS_URL=http://127.0.0.1:8080 ARGUS_ADMIN_PASSWORD=... node e2e/run.mjs
+//
+// Exit codes: 0 passed, 1 a step failed, 2 bad configuration / browser missing, 77 skipped
+// (ARGUS_URL unset; use SKIP_RETURN_CODE 77 in ctest).
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+
+const BASE = (process.env.ARGUS_URL || '').replace(/\/+$/, '');
+if (!BASE) {
+  console.log('SKIP: ARGUS_URL is not set; the dashboard end-to-end test needs a running argus server.');
+  console.log('      Run: ARGUS_URL=http://127.0.0.1:8080 ARGUS_ADMIN_PASSWORD=<pw> npm run e2e (in web/)');
+  process.exit(77);
+}
+const ADMIN_USER = process.env.ARGUS_ADMIN_USER || 'admin';
+const ADMIN_PASSWORD = process.env.ARGUS_ADMIN_PASSWORD;
+if (!ADMIN_PASSWORD) {
+  console.error('ERROR: ARGUS_ADMIN_PASSWORD is not set.');
+  process.exit(2);
+}
+const CHROMIUM = process.env.ARGUS_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`ERROR: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set ARGUS_CHROMIUM).`);
+  process.exit(2);
+}
+const ART = resolve(process.env.ARGUS_E2E_ARTIFACTS || join(repoRoot, 'test-artifacts', 'ui'));
+mkdirSync(ART, { recursive: true });
+const HEADFUL = process.env.ARGUS_E2E_HEADFUL === '1';
+const KEEP = process.env.ARGUS_E2E_KEEP === '1';
+const LIVE_TIMEOUT = Number(process.env.ARGUS_E2E_LIVE_TIMEOUT_S || 45) * 1000;
+const EVENT_TIMEOUT = Number(process.env.ARGUS_E2E_EVENT_TIMEOUT_S || 90) * 1000;
+const RUN_ID = Date.now().toString(36).slice(-5);
+
+// ---------------------------------------------------------------- sample images
+function jpgsIn(dir) {
+  try {
+    return readdirSync(dir)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort()
+      .map((f) => join(dir, f))
+      .filter((p) => statSync(p).isFile());
+  } catch {
+    return [];
+  }
+}
+
+/** Enrolment photos (one person) and camera frames (the same person, other photos, plus others). */
+function pickImages() {
+  if (process.env.ARGUS_E2E_IMAGES) {
+    const all = jpgsIn(process.env.ARGUS_E2E_IMAGES);
+    return { source: process.env.ARGUS_E2E_IMAGES, enrol: all.slice(0, 3), frames: all };
+  }
+  const samples = jpgsIn(join(repoRoot, 'models', 'samples'));
+  if (samples.length) return { source: 'models/samples', enrol: samples.slice(0, 3), frames: samples };
+  const evalData = resolve(repoRoot, process.env.ARGUS_EVAL_DATA || '../shared/data');
+  const ids = join(evalData, 'identification', 'lfw10x10', 'images');
+  if (existsSync(ids)) {
+    const people = readdirSync(ids).filter((d) => statSync(join(ids, d)).isDirectory()).sort();
+    if (people.length) {
+      const mine = jpgsIn(join(ids, people[0]));
+      const others = people.slice(1, 3).flatMap((p) => jpgsIn(join(ids, p)).slice(0, 2));
+      return { source: ids, person: people[0].replace(/_/g, ' '), enrol: mine.slice(0, 3), frames: [...mine.slice(3), ...others] };
+    }
+  }
+  return { source: null, enrol: [], frames: [] };
+}
+const images = pickImages();
+
+// ---------------------------------------------------------------- fake camera (MJPEG over loopback)
+// Not a stand-in for argus: a tiny IP camera so the real server has something to ingest.
+let fakeCam = null;
+async function startFakeCamera(frames) {
+  const jpegs = frames.map((f) => readFileSync(f));
+  if (!jpegs.length) return null;
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/snapshot.jpg')) {
+      res.writeHead(200, { 'Content-Type': 'image/jpeg' });
+      res.end(jpegs[0]);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=argusframe', 'Cache-Control': 'no-cache', Connection: 'close' });
+    let i = 0;
+    const tick = () => {
+      const j = jpegs[Math.floor(i++ / 10) % jpegs.length]; // each picture for ~2 s at 5 fps
+      res.write(`--argusframe\r\nContent-Type: image/jpeg\r\nContent-Length: ${j.length}\r\n\r\n`);
+      res.write(j);
+      res.write('\r\n');
+    };
+    tick();
+    const id = setInterval(tick, 200);
+    req.on('close', () => clearInterval(id));
+  });
+  const host = process.env.ARGUS_E2E_CAMERA_HOST || '127.0.0.1';
+  await new Promise((r) => server.listen(0, host, r));
+  const port = server.address().port;
+  return { server, url: `http://${host}:${port}/stream.mjpg` };
+}
+
+// ---------------------------------------------------------------- API helper (setup/cleanup only)
+async function apiCall(method, path, token, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    /* empty */
+  }
+  return { status: res.status, json };
+}
+
+// ---------------------------------------------------------------- steps
+const results = [];
+const shots = [];
+const consoleErrors = [];
+const pageErrors = [];
+let failed = 0;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  process.stdout.write(`• ${name} … `);
+  try {
+    const note = await fn();
+    const ms = Date.now() - t0;
+    results.push({ name, ok: true, ms, note: note || undefined });
+    console.log(`ok (${ms} ms)${note ? ` — ${note}` : ''}`);
+    return true;
+  } catch (e) {
+    failed++;
+    const ms = Date.now() - t0;
+    results.push({ name, ok: false, ms, error: String(e?.message || e) });
+    console.log(`FAILED (${ms} ms)\n    ${String(e?.message || e).split('\n').join('\n    ')}`);
+    try {
+      await page.screenshot({ path: join(ART, `FAILED-${slug(name)}.png`) });
+    } catch {
+      /* page gone */
+    }
+    return false;
+  }
+}
+
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+async function shot(file, description) {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ART, file), fullPage: false });
+  shots.push({ file, description, width: page.viewportSize()?.width });
+}
+
+async function login(user, password) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 15000 });
+}
+
+async function logout() {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByLabel('Username').waitFor({ timeout: 10000 });
+}
+
+/** Client-side navigation (does not depend on the server's SPA fallback). */
+async function goClient(path) {
+  await page.evaluate((p) => {
+    window.history.pushState({}, '', p);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
+async function nav(name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+}
+
+// ---------------------------------------------------------------- run
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: !HEADFUL,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+});
+const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, colorScheme: 'dark' });
+const page = await context.newPage();
+page.on('console', (m) => {
+  if (m.type() === 'error') consoleErrors.push({ url: page.url(), text: m.text() });
+});
+page.on('pageerror', (e) => pageErrors.push({ url: page.url(), text: String(e?.message || e) }));
+
+let adminToken = null;
+let cameraId = null;
+let cameraName = `e2e-cam-${RUN_ID}`;
+let personName = `E2E ${images.person || 'Person'} ${RUN_ID}`;
+let personId = null;
+const viewerName = `e2e-viewer-${RUN_ID}`;
+const viewerPassword = `Vw-${RUN_ID}-pass-12345`;
+let viewerId = null;
+
+console.log(`Argus dashboard e2e against ${BASE} (screenshots: ${ART})`);
+console.log(`images: ${images.source ?? 'none found (synthetic)'}; enrol ${images.enrol.length}, camera frames ${images.frames.length}`);
+
+await step('server reachable and admin login via API', async () => {
+  const r = await apiCall('POST', '/auth/login', null, { username: ADMIN_USER, password: ADMIN_PASSWORD });
+  if (r.status !== 200 || !r.json?.data?.token) throw new Error(`POST /auth/login -> ${r.status} ${JSON.stringify(r.json)}`);
+  adminToken = r.json.data.token;
+  const idx = await fetch(`${BASE}/`);
+  const html = await idx.text();
+  if (!idx.ok || !html.includes('<div id="root">')) throw new Error(`GET / does not serve the dashboard (status ${idx.status}); is web/dist built?`);
+});
+
+await step('log in through the form', async () => {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Username').waitFor();
+  await shot('01-login.png', 'Login form: labelled username and password fields, dark theme.');
+  // a wrong password first: the form must say so and stay on the login page
+  await page.getByLabel('Username').fill(ADMIN_USER);
+  await page.getByLabel('Password').fill('definitely-wrong-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor({ timeout: 10000 });
+  await login(ADMIN_USER, ADMIN_PASSWORD);
+  for (const name of ['Cameras', 'Persons', 'Events', 'Attendance', 'System']) {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).waitFor();
+  }
+  await shot('02-dashboard.png', 'Dashboard after login: camera grid (live thumbnail, status, fps, people in view).');
+});
+
+await step('add a camera (validation errors shown at the field first)', async () => {
+  fakeCam = process.env.ARGUS_E2E_CAMERA_SOURCE ? null : await startFakeCamera(images.frames.length ? images.frames : images.enrol);
+  const source = process.env.ARGUS_E2E_CAMERA_SOURCE || fakeCam?.url;
+  const type = process.env.ARGUS_E2E_CAMERA_TYPE || 'http_mjpeg';
+  if (!source) throw new Error('no camera source: set ARGUS_E2E_CAMERA_SOURCE (and ARGUS_E2E_CAMERA_TYPE) or provide sample images');
+  await nav('Cameras');
+  await page.getByRole('heading', { name: 'Cameras', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Add camera' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  // submit an empty form: the API's per-field messages must appear
+  await dialog.getByRole('button', { name: 'Add camera' }).click();
+  await dialog.locator('.field-error').first().waitFor({ timeout: 10000 });
+  await shot('03-camera-validation.png', 'Add-camera form after submitting it empty: the API validation messages (error.details) shown under their fields.');
+  await dialog.getByLabel('Name').fill(cameraName);
+  await dialog.getByLabel('Type').selectOption(type);
+  await dialog.getByLabel('Source').fill(source);
+  await dialog.getByLabel('FPS limit').fill('5');
+  await dialog.getByRole('button', { name: 'Add camera' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 15000 });
+  await page.getByLabel('Search cameras').fill(cameraName);
+  const link = page.getByRole('link', { name: cameraName });
+  await link.waitFor({ timeout: 10000 });
+  const r = await apiCall('GET', `/cameras?search=${encodeURIComponent(cameraName)}`, adminToken);
+  cameraId = r.json?.data?.cameras?.find((c) => c.name === cameraName)?.id ?? null;
+  await shot('04-cameras-list.png', 'Cameras page: search box, status/type filters, server-side paging, start/stop/edit/delete per row.');
+  return `camera id ${cameraId}, ${type} ${source}`;
+});
+
+await step('live view appears', async () => {
+  if (!cameraId) throw new Error('no camera');
+  const row = page.locator('tr', { has: page.getByRole('link', { name: cameraName }) });
+  const start = row.getByRole('button', { name: `Start ${cameraName}` });
+  if (await start.count()) await start.click();
+  await page.getByRole('link', { name: cameraName }).click();
+  await page.getByRole('heading', { name: cameraName }).waitFor();
+  const lv = page.getByTestId('liveview');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=liveview]')?.getAttribute('data-frames')) > 0, null, { timeout: LIVE_TIMEOUT });
+  const mode = await lv.getAttribute('data-mode');
+  const natural = await lv.getAttribute('data-natural');
+  await page.waitForTimeout(2000);
+  await shot('05-live-view.png', 'Single-camera live view: video with the detection overlay (boxes, labels, track ids), layer toggles and camera figures.');
+  return `transport ${mode}, frame ${natural}`;
+});
+
+await step('overlay toggles work and are remembered across reloads', async () => {
+  if (!cameraId) throw new Error('no camera');
+  for (const name of ['Debug', 'Landmarks', 'Head pose']) {
+    const cb = page.getByRole('checkbox', { name });
+    if (!(await cb.isChecked())) await cb.check();
+  }
+  await page.getByRole('checkbox', { name: 'Tracks' }).uncheck();
+  await page.waitForTimeout(1500);
+  await shot('06-overlay-debug.png', 'Live view with landmarks, head pose and the debug layer (fps, latency, model) on and track trails off.');
+  const stored = await page.evaluate((id) => localStorage.getItem(`argus.overlay.${id}`), cameraId);
+  if (!stored || !JSON.parse(stored).debug) throw new Error(`layer state not stored: ${stored}`);
+  await page.reload();
+  await page.getByRole('checkbox', { name: 'Debug' }).waitFor();
+  if (!(await page.getByRole('checkbox', { name: 'Debug' }).isChecked())) throw new Error('Debug toggle lost on reload');
+  if (await page.getByRole('checkbox', { name: 'Tracks' }).isChecked()) throw new Error('Tracks toggle lost on reload');
+  // resizing keeps the overlay canvas the size of the view
+  await page.setViewportSize({ width: 900, height: 800 });
+  await page.waitForTimeout(500);
+  const sizes = await page.evaluate(() => {
+    const lv = document.querySelector('[data-testid=liveview]');
+    const ov = document.querySelector('[data-testid=overlay]');
+    return { lv: [lv.clientWidth, lv.clientHeight], ov: [ov.width / devicePixelRatio, ov.height / devicePixelRatio] };
+  });
+  await page.setViewportSize({ width: 1366, height: 860 });
+  if (Math.abs(sizes.lv[0] - sizes.ov[0]) > 2 || Math.abs(sizes.lv[1] - sizes.ov[1]) > 2) throw new Error(`overlay ${sizes.ov} != view ${sizes.lv} after resize`);
+  // restore defaults-ish for the following screenshots
+  await page.getByRole('checkbox', { name: 'Tracks' }).check();
+});
+
+await step('enrol a person from uploaded photos', async () => {
+  await nav('Persons');
+  await page.getByRole('button', { name: 'Enrol person' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Full name').fill(personName);
+  await dialog.getByLabel('Department').fill('E2E');
+  await dialog.getByLabel('Consent given').check();
+  let files = images.enrol.map((p) => ({ name: basename(p), mimeType: 'image/jpeg', buffer: readFileSync(p) }));
+  if (!files.length) {
+    // no sample photos on this machine: a synthetic picture (expected to be rejected with a reason)
+    const dataUrl = await page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 320;
+      c.height = 320;
+      const g = c.getContext('2d');
+      g.fillStyle = '#888';
+      g.fillRect(0, 0, 320, 320);
+      g.fillStyle = '#e0b090';
+      g.beginPath();
+      g.ellipse(160, 160, 80, 105, 0, 0, Math.PI * 2);
+      g.fill();
+      return c.toDataURL('image/jpeg', 0.9);
+    });
+    files = [{ name: 'synthetic.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') }];
+  }
+  await dialog.locator('#photo-input').setInputFiles(files);
+  await dialog.getByRole('img', { name: /Photo 1/ }).waitFor();
+  await dialog.getByRole('button', { name: /^Enrol/ }).click();
+  await dialog.getByTestId('verdict').first().waitFor({ timeout: 60000 });
+  const verdicts = await dialog.getByTestId('verdict').allInnerTexts();
+  await shot('07-enrol-verdicts.png', 'Enrolment dialog after upload: per-photo verdicts from the API (OK with quality, or the rejection reason).');
+  const r = await apiCall('GET', `/persons?search=${encodeURIComponent(personName)}`, adminToken);
+  personId = r.json?.data?.persons?.find((p) => p.name === personName)?.id ?? null;
+  await dialog.getByRole('button', { name: /Done|Cancel/ }).click();
+  if (images.enrol.length && !personId) throw new Error(`person not created; verdicts: ${verdicts.join(' | ')}`);
+  if (personId) {
+    await page.getByLabel('Search persons').fill(personName);
+    await page.getByRole('button', { name: `Open ${personName}` }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.waitForTimeout(1000);
+    await shot('08-person-card.png', 'Person card: enrolled photos (fetched with the token), consent, last seen, add photos, delete with confirmation.');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  }
+  return `person id ${personId}; verdicts: ${verdicts.join(' | ')}`;
+});
+
+await step('events page shows sightings', async () => {
+  await nav('Events');
+  await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+  const deadline = Date.now() + EVENT_TIMEOUT;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = await page.getByTestId('sighting').count();
+    if (n > 0) break;
+    await page.waitForTimeout(3000);
+    if ((await page.getByTestId('sighting').count()) === 0) await page.getByRole('button', { name: 'Refresh' }).click();
+  }
+  await shot('09-events.png', 'Events: timeline of sightings with snapshot thumbnails, filters (camera, person, unknown only, time range) and live updates.');
+  if (n === 0) throw new Error(`no sightings after ${EVENT_TIMEOUT / 1000} s`);
+  return `${n} sightings shown`;
+});
+
+await step('attendance and system pages render', async () => {
+  await nav('Attendance');
+  await page.getByRole('heading', { name: 'Attendance', level: 1 }).waitFor();
+  await page.getByText('Arrivals per hour').waitFor();
+  await shot('10-attendance.png', 'Attendance: per-day table, CSV export and the arrivals-per-hour chart (Recharts).');
+  await nav('System');
+  await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Resources' }).waitFor();
+  await page.waitForTimeout(1000);
+  await shot('11-system.png', 'System: health, CPU/memory/GPU/disk, per-camera statistics, model registry and configuration editor.');
+  await page.getByLabel(/Configuration \(JSON\)/).fill('{"detectionThreshold": 7, "noSuchKey": 1}');
+  await page.getByRole('button', { name: 'Save configuration' }).click();
+  await page.locator('#cfg-errors li, #cfg-errors .field-error').first().waitFor({ timeout: 10000 });
+  await shot('12-config-errors.png', 'Configuration editor after saving out-of-range and unknown keys: the API validation errors per key.');
+  await page.getByRole('button', { name: 'Revert' }).click();
+});
+
+await step('admin creates a viewer user', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Username').fill(viewerName);
+  await dialog.getByLabel('Password').fill(viewerPassword);
+  await dialog.getByLabel('Role').selectOption('viewer');
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 10000 });
+  await page.getByLabel('Search users').fill(viewerName);
+  await page.getByRole('cell', { name: viewerName }).waitFor({ timeout: 10000 });
+  await shot('13-users.png', 'Users (admin only): list, create/edit/delete, role and camera restrictions.');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit', exact: true }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  await page.waitForTimeout(800);
+  await shot('14-audit.png', 'Audit log (admin only) with user/action/resource filters.');
+  const r = await apiCall('GET', `/users?search=${encodeURIComponent(viewerName)}`, adminToken);
+  viewerId = (r.json?.data?.users ?? []).find((u) => u.username === viewerName)?.id ?? null;
+});
+
+await step('light theme and tablet width', async () => {
+  await nav('Cameras');
+  await page.getByRole('button', { name: /Switch to light theme/ }).click();
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.waitForTimeout(500);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await shot('15-tablet-light.png', 'Cameras page in the light theme at tablet width (768 px).');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Cameras', level: 1 }).waitFor();
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+  await page.setViewportSize({ width: 1366, height: 860 });
+  if (theme !== 'light') throw new Error(`theme not remembered (${theme})`);
+  if (overflow > 4) throw new Error(`page scrolls sideways by ${overflow}px at 768px`);
+});
+
+await step('a viewer cannot reach admin pages', async () => {
+  await logout();
+  await login(viewerName, viewerPassword);
+  const navEl = page.getByRole('navigation', { name: 'Main' });
+  if (await navEl.getByRole('link', { name: 'Users', exact: true }).count()) throw new Error('viewer sees the Users link');
+  if (await navEl.getByRole('link', { name: 'Audit', exact: true }).count()) throw new Error('viewer sees the Audit link');
+  await goClient('/system/users');
+  await page.getByRole('heading', { name: 'Not allowed' }).waitFor({ timeout: 5000 });
+  await goClient('/system/audit');
+  await page.getByRole('heading', { name: 'Not allowed' }).waitFor({ timeout: 5000 });
+  await shot('16-viewer-not-allowed.png', 'A viewer who opens /system/users gets the "Not allowed" page; the admin links are not in the nav.');
+  // a deep link (needs the server's SPA fallback: unknown non-API paths serve index.html)
+  let note = 'deep link refused too';
+  const res = await page.goto(`${BASE}/system/audit`);
+  if (res && res.status() === 200) await page.getByRole('heading', { name: 'Not allowed' }).waitFor({ timeout: 10000 });
+  else {
+    note = `deep link /system/audit answered ${res?.status()} (server has no SPA fallback)`;
+    await page.goto(`${BASE}/`);
+  }
+  // the API must refuse too
+  const tok = await page.evaluate(() => localStorage.getItem('argus.access_token'));
+  const api = await apiCall('GET', '/users', tok);
+  if (api.status !== 403) throw new Error(`GET /users as viewer -> ${api.status}, expected 403`);
+  await nav('System');
+  await page.getByRole('heading', { name: 'System', level: 1 }).waitFor();
+  if (await page.getByRole('button', { name: 'Save configuration' }).count()) throw new Error('viewer can save the configuration');
+  return note;
+});
+
+await step('no uncaught errors in the page', async () => {
+  if (pageErrors.length) throw new Error(pageErrors.map((e) => `${e.url}: ${e.text}`).join('\n'));
+  const appErrors = consoleErrors.filter((e) => !/Failed to load resource|net::ERR_|status of (4|5)\d\d/.test(e.text));
+  if (appErrors.length) throw new Error(appErrors.map((e) => `${e.url}: ${e.text}`).join('\n'));
+  const net = consoleErrors.length - appErrors.length;
+  return net ? `${net} network error(s) logged by the browser (see e2e-report.json)` : 'console clean';
+});
+
+// ---------------------------------------------------------------- cleanup + report
+if (!KEEP && adminToken) {
+  if (cameraId) await apiCall('DELETE', `/cameras/${cameraId}`, adminToken).catch(() => {});
+  if (personId) await apiCall('DELETE', `/persons/${personId}`, adminToken).catch(() => {});
+  if (viewerId) await apiCall('DELETE', `/users/${viewerId}`, adminToken).catch(() => {});
+}
+await browser.close();
+fakeCam?.server.close();
+
+writeFileSync(join(ART, 'e2e-report.json'), JSON.stringify({ base: BASE, when: new Date().toISOString(), images: images.source, results, screenshots: shots, consoleErrors, pageErrors }, null, 2));
+writeFileSync(join(ART, 'screenshots.md'), shots.map((s) => `- \`test-artifacts/ui/${s.file}\` — ${s.description}`).join('\n') + '\n');
+const passed = results.filter((r) => r.ok).length;
+console.log(`\n${passed}/${results.length} steps passed; ${shots.length} screenshots in ${ART}`);
+process.exit(failed ? 1 : 0);
