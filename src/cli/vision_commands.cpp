@@ -1,0 +1,592 @@
+// CLI front-end of the vision core: run detection on images, and measure accuracy on LFW
+// (verification) and WIDER FACE (detection). Numbers it prints are recorded in docs/accuracy.md.
+#include "cli/vision_commands.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "vision/face_analyzer.h"
+
+namespace argus {
+namespace {
+namespace fs = std::filesystem;
+using namespace argus::vision;
+
+struct CommonOpts {
+  std::string config_path;
+  std::string models_dir;
+  std::string detector;
+  std::string recognizer;
+  std::string device;
+  int threads = 1;
+};
+
+Result<VisionConfig> load_vision_config(const CommonOpts& o) {
+  std::map<std::string, std::string> overrides;
+  if (!o.models_dir.empty()) overrides["vision.models_dir"] = o.models_dir;
+  if (!o.device.empty()) overrides["vision.device"] = o.device;
+  auto cfg = Config::load(o.config_path, process_environment(), overrides);
+  if (!cfg) return cfg.error();
+  auto vc = VisionConfig::from_json(cfg->tree);
+  if (!vc) return vc.error();
+  if (!o.detector.empty()) vc->detector = o.detector;
+  if (!o.recognizer.empty()) vc->recognizer = o.recognizer;
+  return vc;
+}
+
+void add_common(CLI::App* cmd, CommonOpts& o) {
+  cmd->add_option("--config", o.config_path, "argus.yaml (defaults when absent)");
+  cmd->add_option("--models", o.models_dir, "models directory (vision.models_dir)");
+  cmd->add_option("--detector", o.detector, "detector model id (ultraface-ort, blazeface-ort, dlib-hog, haar, ...)");
+  cmd->add_option("--recognizer", o.recognizer, "recogniser model id (fr-feature-ort, faceapi-resnet128-ort, ...)");
+  cmd->add_option("--device", o.device, "auto | cpu | cuda:N");
+}
+
+bool stderr_is_tty() { return isatty(STDERR_FILENO) != 0; }
+
+// Runs fn(i) for i in [0, n) on `threads` threads, with a progress line on a terminal.
+template <class Fn>
+void parallel_for(size_t n, int threads, const char* label, Fn&& fn) {
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mu;
+  bool tty = stderr_is_tty();
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      fn(i);
+      size_t d = done.fetch_add(1) + 1;
+      if (tty && (d % 25 == 0 || d == n)) {
+        std::lock_guard lock(progress_mu);
+        std::fprintf(stderr, "\r%s %zu/%zu", label, d, n);
+        std::fflush(stderr);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  if (tty) std::fprintf(stderr, "\n");
+}
+
+// ---------------------------------------------------------------- detect
+int run_detect(const CommonOpts& co, const std::vector<std::string>& images, bool json, const std::string& draw,
+               float threshold, float min_face, bool embed) {
+  auto vc = load_vision_config(co);
+  if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
+  RegistryOptions ro;
+  ro.warmup_runs = 2;
+  auto an = FaceAnalyzer::create(*vc, ro);
+  if (!an) { std::cerr << "vision: " << an.error().message << "\n"; return 1; }
+  Json out{{"detections", Json::array()}};
+  int rc = 0;
+  for (const auto& path : images) {
+    cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+    Json item{{"image", path}};
+    if (img.empty()) {
+      item["error"] = "cannot read image";
+      rc = 1;
+      out["detections"].push_back(item);
+      if (!json) std::cerr << path << ": cannot read image\n";
+      continue;
+    }
+    AnalyzeOptions ao;
+    ao.embed = embed;
+    ao.detection_threshold = threshold;
+    ao.min_face_size = min_face;
+    AnalyzeTrace tr;
+    auto faces = (*an)->try_analyze(img, ao, &tr);
+    if (!faces) {
+      item["error"] = faces.error().message;
+      rc = 1;
+      out["detections"].push_back(item);
+      continue;
+    }
+    item["width"] = img.cols;
+    item["height"] = img.rows;
+    item["faces"] = Json::array();
+    for (const auto& f : *faces) item["faces"].push_back(face_to_json(f));
+    item["count"] = faces->size();
+    item["trace"] = trace_to_json(tr);
+    if (!json) {
+      std::printf("%s: %zu face(s) in %.1f ms (detector %s)\n", path.c_str(), faces->size(), tr.timings_ms["total"],
+                  tr.models["detector"].c_str());
+      for (const auto& f : *faces)
+        std::printf("  box %.0f,%.0f %.0fx%.0f  score %.2f  quality %.2f %s\n", f.box.x, f.box.y, f.box.w, f.box.h,
+                    f.score, f.quality.score, f.quality.reason.c_str());
+    }
+    if (!draw.empty()) {
+      draw_faces(img, *faces);
+      std::string target = draw;
+      if (images.size() > 1) {  // one output per input: OUT.jpg -> OUT-<stem>.jpg
+        fs::path p(draw);
+        target = (p.parent_path() / (p.stem().string() + "-" + fs::path(path).stem().string() + p.extension().string())).string();
+      }
+      if (!cv::imwrite(target, img)) { std::cerr << "cannot write " << target << "\n"; rc = 1; }
+    }
+    out["detections"].push_back(item);
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return rc;
+}
+
+// ---------------------------------------------------------------- verification metrics
+struct Pair { std::string a, b; bool same; };
+
+struct VerifyMetrics {
+  double accuracy = 0, stddev = 0, tar_at_far_1e3 = 0, auc = 0, threshold = 0;
+};
+
+// 10-fold protocol: threshold chosen on 9 folds, accuracy measured on the tenth.
+VerifyMetrics verify_metrics(const std::vector<double>& scores, const std::vector<bool>& same, int folds) {
+  VerifyMetrics m;
+  const size_t n = scores.size();
+  if (n == 0) return m;
+  std::vector<double> cand(scores);
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  // Thresholds between consecutive distinct scores (subsampled for speed).
+  std::vector<double> ths;
+  size_t step = std::max<size_t>(1, cand.size() / 2000);
+  for (size_t i = 0; i + 1 < cand.size(); i += step) ths.push_back((cand[i] + cand[i + 1]) / 2);
+  if (ths.empty()) ths.push_back(cand[0]);
+  auto acc_on = [&](double th, auto&& in_set) {
+    size_t ok = 0, tot = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!in_set(i)) continue;
+      ++tot;
+      if ((scores[i] > th) == same[i]) ++ok;
+    }
+    return tot ? double(ok) / tot : 0.0;
+  };
+  std::vector<double> accs;
+  double th_sum = 0;
+  size_t fold_size = n / size_t(folds);
+  for (int f = 0; f < folds; ++f) {
+    size_t lo = f * fold_size, hi = (f == folds - 1) ? n : lo + fold_size;
+    auto train = [&](size_t i) { return i < lo || i >= hi; };
+    auto test = [&](size_t i) { return i >= lo && i < hi; };
+    double best = -1, best_th = ths[0];
+    for (double th : ths) {
+      double a = acc_on(th, train);
+      if (a > best) { best = a; best_th = th; }
+    }
+    accs.push_back(acc_on(best_th, test));
+    th_sum += best_th;
+  }
+  m.accuracy = std::accumulate(accs.begin(), accs.end(), 0.0) / accs.size();
+  double var = 0;
+  for (double a : accs) var += (a - m.accuracy) * (a - m.accuracy);
+  m.stddev = std::sqrt(var / accs.size());
+  m.threshold = th_sum / folds;
+  // TAR at FAR = 1e-3: the threshold that lets through at most 0.1 % of impostor pairs.
+  std::vector<double> neg, pos;
+  for (size_t i = 0; i < n; ++i) (same[i] ? pos : neg).push_back(scores[i]);
+  std::sort(neg.begin(), neg.end(), std::greater<>());
+  size_t allowed = size_t(std::floor(neg.size() * 1e-3));
+  double th = allowed < neg.size() ? neg[allowed] : -1e9;
+  size_t tp = 0;
+  for (double s : pos) tp += s > th;
+  m.tar_at_far_1e3 = pos.empty() ? 0 : double(tp) / pos.size();
+  // ROC AUC = P(score_pos > score_neg), ties half.
+  std::vector<std::pair<double, int>> all;
+  for (double s : pos) all.push_back({s, 1});
+  for (double s : neg) all.push_back({s, 0});
+  std::sort(all.begin(), all.end());
+  double rank_sum = 0;
+  for (size_t i = 0; i < all.size();) {
+    size_t j = i;
+    while (j < all.size() && all[j].first == all[i].first) ++j;
+    double avg_rank = (i + 1 + j) / 2.0;
+    for (size_t k = i; k < j; ++k)
+      if (all[k].second) rank_sum += avg_rank;
+    i = j;
+  }
+  if (!pos.empty() && !neg.empty())
+    m.auc = (rank_sum - pos.size() * (pos.size() + 1) / 2.0) / (double(pos.size()) * neg.size());
+  return m;
+}
+
+Json metrics_json(const VerifyMetrics& m) {
+  return Json{{"accuracy", m.accuracy}, {"std", m.stddev}, {"tar_at_far_1e-3", m.tar_at_far_1e3}, {"auc", m.auc},
+              {"threshold", m.threshold}};
+}
+
+// ---------------------------------------------------------------- eval lfw
+int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool fusion, bool flip,
+                 bool given_landmarks, int limit_pairs) {
+  auto vc = load_vision_config(co);
+  if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
+  std::ifstream pf(data + "/pairs.txt");
+  if (!pf) { std::cerr << "cannot read " << data << "/pairs.txt\n"; return 2; }
+  int folds = 10, per_fold = 300;
+  pf >> folds >> per_fold;
+  std::vector<Pair> pairs;
+  std::string line;
+  std::getline(pf, line);
+  auto img_path = [&](const std::string& name, int idx) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d", idx);
+    return name + "/" + name + "_" + buf + ".jpg";
+  };
+  while (std::getline(pf, line)) {
+    std::istringstream ss(line);
+    std::vector<std::string> t;
+    for (std::string w; ss >> w;) t.push_back(w);
+    if (t.size() == 3) pairs.push_back({img_path(t[0], std::stoi(t[1])), img_path(t[0], std::stoi(t[2])), true});
+    else if (t.size() == 4) pairs.push_back({img_path(t[0], std::stoi(t[1])), img_path(t[2], std::stoi(t[3])), false});
+  }
+  if (limit_pairs > 0 && size_t(limit_pairs) < pairs.size()) {
+    // Keep the fold structure: the first limit/folds pairs of each half of each fold.
+    std::vector<Pair> kept;
+    size_t fold_n = pairs.size() / size_t(folds), take = size_t(limit_pairs) / size_t(folds);
+    for (int f = 0; f < folds; ++f)
+      for (size_t i = 0; i < take; ++i) {
+        size_t half = fold_n / 2;
+        size_t idx = f * fold_n + (i % 2 ? half + i / 2 : i / 2);
+        kept.push_back(pairs[idx]);
+      }
+    pairs = std::move(kept);
+  }
+  std::map<std::string, std::vector<PointF>> given;
+  if (given_landmarks) {
+    std::ifstream lf(data + "/landmarks_5pt.txt");
+    while (std::getline(lf, line)) {
+      std::istringstream ss(line);
+      std::string p;
+      ss >> p;
+      std::vector<PointF> pts(5);
+      for (auto& q : pts) ss >> q.x >> q.y;
+      if (ss) given[p] = pts;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& p : pairs) { names.push_back(p.a); names.push_back(p.b); }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  RegistryOptions ro;
+  ro.warmup_runs = 3;
+  ro.opencv_variants = false;
+  auto an_r = FaceAnalyzer::create(*vc, ro);
+  if (!an_r) { std::cerr << "vision: " << an_r.error().message << "\n"; return 1; }
+  auto an = *an_r;
+  auto fr = an->registry().get("fr-feature-ort");
+  auto fa = an->registry().get("faceapi-resnet128-ort");
+  std::string primary = an->registry().active("recognizer");
+
+  struct Emb { std::vector<float> fr, fa; bool detected = false; };
+  std::vector<Emb> embs(names.size());
+  std::atomic<int> failures{0};
+  auto t0 = std::chrono::steady_clock::now();
+  parallel_for(names.size(), 2, "lfw images", [&](size_t i) {
+    cv::Mat img = cv::imread(data + "/images/" + names[i], cv::IMREAD_COLOR);
+    if (img.empty()) { ++failures; return; }
+    std::vector<PointF> l5;
+    if (given_landmarks && given.count(names[i])) {
+      l5 = given[names[i]];
+      embs[i].detected = true;
+    } else {
+      AnalyzeOptions ao;
+      ao.embed = false;
+      ao.quality = false;
+      ao.min_face_size = 20;
+      auto faces = an->analyze(img, ao);
+      // LFW: the subject is the face nearest the centre of the 250x250 image.
+      const Face* best = nullptr;
+      double best_d = 1e18;
+      for (const auto& f : faces) {
+        double dx = f.box.x + f.box.w / 2 - img.cols / 2.0, dy = f.box.y + f.box.h / 2 - img.rows / 2.0;
+        double d = dx * dx + dy * dy - 0.5 * f.box.area();
+        if (d < best_d) { best_d = d; best = &f; }
+      }
+      if (best) {
+        l5 = best->landmarks5;
+        embs[i].detected = true;
+      } else {
+        ++failures;
+        // Still score the pair: landmarks from the fixed position of LFW's centred faces.
+        l5 = {{106, 113}, {146, 113}, {126, 136}, {110, 157}, {142, 157}};
+      }
+    }
+    if (fr) if (auto e = fr->embedder->embed(img, l5, flip)) embs[i].fr = std::move(*e);
+    if (fa) if (auto e = fa->embedder->embed(img, l5, flip)) embs[i].fa = std::move(*e);
+  });
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  auto index = [&](const std::string& n) {
+    return size_t(std::lower_bound(names.begin(), names.end(), n) - names.begin());
+  };
+  std::vector<bool> same;
+  std::vector<double> s_fr, s_fa, s_fused;
+  for (const auto& p : pairs) {
+    const Emb& a = embs[index(p.a)];
+    const Emb& b = embs[index(p.b)];
+    same.push_back(p.same);
+    double c1 = cosine(a.fr, b.fr), c2 = cosine(a.fa, b.fa);
+    s_fr.push_back(c1);
+    s_fa.push_back(c2);
+    auto fused = cosine(fuse_embeddings(a.fr, a.fa, kFusionWeights), fuse_embeddings(b.fr, b.fa, kFusionWeights));
+    s_fused.push_back(fused);
+  }
+  Json per{};
+  if (fr) per["fr-feature"] = metrics_json(verify_metrics(s_fr, same, folds));
+  if (fa) per["faceapi-resnet128"] = metrics_json(verify_metrics(s_fa, same, folds));
+  if (fr && fa) per["fusion"] = metrics_json(verify_metrics(s_fused, same, folds));
+  std::string key = fusion ? "fusion" : (primary.rfind("faceapi", 0) == 0 ? "faceapi-resnet128" : "fr-feature");
+  if (!per.contains(key)) { std::cerr << "recogniser " << key << " not available\n"; return 1; }
+  Json out = per[key];
+  out["recognizer"] = key;
+  out["failures"] = failures.load();
+  out["pairs"] = pairs.size();
+  out["images"] = names.size();
+  out["seconds"] = secs;
+  out["detector"] = given_landmarks ? "given-landmarks" : an->registry().active("detector");
+  out["flip"] = flip;
+  out["all"] = per;
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::printf("LFW %zu pairs, %zu images in %.1f s, detection failures %d (%s)\n", pairs.size(), names.size(), secs,
+                failures.load(), out["detector"].get<std::string>().c_str());
+    for (auto& [k, v] : per.items())
+      std::printf("  %-18s accuracy %.2f +- %.2f %%  TAR@FAR=1e-3 %.1f %%  AUC %.4f  threshold %.3f%s\n", k.c_str(),
+                  100 * v["accuracy"].get<double>(), 100 * v["std"].get<double>(),
+                  100 * v["tar_at_far_1e-3"].get<double>(), v["auc"].get<double>(), v["threshold"].get<double>(),
+                  k == key ? "  <-" : "");
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- eval widerface
+struct GtImage {
+  std::string path;
+  std::vector<RectF> boxes;
+};
+
+std::vector<GtImage> read_wider_gt(const std::string& file) {
+  std::vector<GtImage> out;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(".jpg") == std::string::npos) continue;
+    GtImage g;
+    g.path = line.substr(0, line.find_last_not_of(" \r\n\t") + 1);
+    int n = 0;
+    std::getline(in, line);
+    n = std::atoi(line.c_str());
+    for (int i = 0; i < std::max(n, 1); ++i) {
+      std::getline(in, line);
+      if (n == 0) break;  // "0" faces is followed by one dummy line
+      std::istringstream ss(line);
+      RectF r;
+      ss >> r.x >> r.y >> r.w >> r.h;
+      g.boxes.push_back(r);
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<int>> read_keep(const std::string& file) {
+  std::map<std::string, std::vector<int>> out;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ss(line);
+    std::string p;
+    ss >> p;
+    std::vector<int> idx;
+    for (int i; ss >> i;) idx.push_back(i - 1);
+    out[fs::path(p).filename().string()] = idx;
+  }
+  return out;
+}
+
+int run_eval_widerface(const CommonOpts& co, const std::string& images, const std::string& gt_file,
+                       const std::string& keep_prefix, bool json, float threshold, float min_face) {
+  auto vc = load_vision_config(co);
+  if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
+  auto gts = read_wider_gt(gt_file);
+  std::vector<GtImage> present;
+  for (auto& g : gts)
+    if (fs::exists(images + "/" + fs::path(g.path).filename().string())) present.push_back(g);
+  if (present.empty()) { std::cerr << "no ground-truth image found under " << images << "\n"; return 2; }
+  std::string prefix = keep_prefix.empty() ? (fs::path(gt_file).parent_path() / "wider_val_").string() : keep_prefix;
+  std::map<std::string, std::map<std::string, std::vector<int>>> keep;
+  for (const char* d : {"easy", "medium", "hard"}) keep[d] = read_keep(prefix + d + "_keep_indices.txt");
+
+  RegistryOptions ro;
+  ro.warmup_runs = 1;
+  ro.opencv_variants = false;
+  auto an_r = FaceAnalyzer::create(*vc, ro);
+  if (!an_r) { std::cerr << "vision: " << an_r.error().message << "\n"; return 1; }
+  auto an = *an_r;
+  std::vector<std::vector<Detection>> preds(present.size());
+  auto t0 = std::chrono::steady_clock::now();
+  parallel_for(present.size(), 2, "wider images", [&](size_t i) {
+    cv::Mat img = cv::imread(images + "/" + fs::path(present[i].path).filename().string());
+    AnalyzeOptions ao;
+    ao.detect_only = true;
+    ao.detection_threshold = threshold;
+    ao.min_face_size = min_face;
+    for (const auto& f : an->analyze(img, ao)) preds[i].push_back({f.box, f.score, {}});
+  });
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  Json out{{"images", present.size()}, {"seconds", secs}, {"detector", an->registry().active("detector")}};
+  for (const char* d : {"easy", "medium", "hard"}) {
+    // WIDER protocol: gt boxes outside the difficulty's keep list are ignored (neither TP nor FP).
+    std::vector<std::pair<float, int>> scored;  // score, 1 = TP, 0 = FP
+    size_t n_pos = 0;
+    bool have_keep = !keep[d].empty();
+    for (size_t i = 0; i < present.size(); ++i) {
+      const auto& g = present[i];
+      std::vector<bool> counted(g.boxes.size(), !have_keep);
+      auto it = keep[d].find(fs::path(g.path).filename().string());
+      if (have_keep && it != keep[d].end())
+        for (int k : it->second)
+          if (k >= 0 && size_t(k) < counted.size()) counted[k] = true;
+      n_pos += std::count(counted.begin(), counted.end(), true);
+      std::vector<bool> used(g.boxes.size(), false);
+      auto p = preds[i];
+      std::sort(p.begin(), p.end(), [](auto& a, auto& b) { return a.score > b.score; });
+      for (const auto& det : p) {
+        int best = -1;
+        float best_iou = 0.5f;
+        for (size_t k = 0; k < g.boxes.size(); ++k) {
+          float v = iou(det.box, g.boxes[k]);
+          if (v >= best_iou && !used[k]) { best_iou = v; best = int(k); }
+        }
+        if (best < 0) { scored.push_back({det.score, 0}); continue; }
+        used[size_t(best)] = true;
+        if (counted[size_t(best)]) scored.push_back({det.score, 1});
+      }
+    }
+    std::sort(scored.begin(), scored.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    // VOC-style AP: area under the interpolated precision-recall curve.
+    std::vector<double> prec, rec;
+    size_t tp = 0, fp = 0;
+    for (auto& [s, t] : scored) {
+      (t ? tp : fp)++;
+      prec.push_back(double(tp) / (tp + fp));
+      rec.push_back(n_pos ? double(tp) / n_pos : 0);
+    }
+    double ap = 0, prev_r = 0;
+    for (size_t i = 0; i < prec.size(); ++i) {
+      double pmax = *std::max_element(prec.begin() + long(i), prec.end());
+      ap += (rec[i] - prev_r) * pmax;
+      prev_r = rec[i];
+    }
+    out[std::string("ap_") + d] = ap;
+    out[std::string("gt_") + d] = n_pos;
+  }
+  // Recall by face size (all gt boxes, larger side), at the chosen threshold.
+  const std::vector<std::pair<int, int>> bins = {{0, 16}, {16, 32}, {32, 64}, {64, 128}, {128, 100000}};
+  Json rec = Json::object();
+  for (auto [lo, hi] : bins) {
+    size_t n = 0, hit = 0;
+    for (size_t i = 0; i < present.size(); ++i)
+      for (const auto& b : present[i].boxes) {
+        float s = std::max(b.w, b.h);
+        if (s < lo || s >= hi) continue;
+        ++n;
+        for (const auto& det : preds[i])
+          if (iou(det.box, b) >= 0.5f) { ++hit; break; }
+      }
+    rec[std::to_string(lo) + "-" + (hi > 10000 ? std::string("inf") : std::to_string(hi))] =
+        Json{{"faces", n}, {"recall", n ? double(hit) / n : 0.0}};
+  }
+  out["recall_by_size"] = rec;
+  if (json) std::cout << out.dump(2) << "\n";
+  else {
+    std::printf("WIDER FACE %zu images (%.1f s, %s): AP easy %.3f medium %.3f hard %.3f\n", present.size(), secs,
+                out["detector"].get<std::string>().c_str(), out["ap_easy"].get<double>(),
+                out["ap_medium"].get<double>(), out["ap_hard"].get<double>());
+    for (auto& [k, v] : rec.items())
+      std::printf("  size %-8s faces %4zu recall %.3f\n", k.c_str(), v["faces"].get<size_t>(), v["recall"].get<double>());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_vision_commands(CLI::App& app) {
+  // Options live as long as the App: owned by shared_ptrs captured in the callbacks.
+  auto co = std::make_shared<CommonOpts>();
+
+  auto* det = app.add_subcommand("detect", "detect faces in images");
+  auto images = std::make_shared<std::vector<std::string>>();
+  auto det_json = std::make_shared<bool>(false);
+  auto det_draw = std::make_shared<std::string>();
+  auto det_th = std::make_shared<float>(-1.f);
+  auto det_min = std::make_shared<float>(-1.f);
+  auto det_embed = std::make_shared<bool>(false);
+  det->add_option("images", *images, "image files")->required();
+  det->add_flag("--json", *det_json, "JSON output: {\"detections\": [per image]}");
+  det->add_option("--draw", *det_draw, "write the image with boxes here (OUT-<name>.jpg for several)");
+  det->add_option("--threshold", *det_th, "detection threshold (default vision.detection_threshold)");
+  det->add_option("--min-face", *det_min, "smallest face in pixels (default vision.min_face_size)");
+  det->add_flag("--embed", *det_embed, "also compute embeddings");
+  add_common(det, *co);
+  det->callback([=] {
+    int rc = run_detect(*co, *images, *det_json, *det_draw, *det_th, *det_min, *det_embed);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto* ev = app.add_subcommand("eval", "measure accuracy on evaluation data");
+  ev->require_subcommand(1);
+  auto* lfw = ev->add_subcommand("lfw", "LFW View-2 verification (10-fold)");
+  auto lfw_dir = std::make_shared<std::string>();
+  auto lfw_json = std::make_shared<bool>(false);
+  auto lfw_fusion = std::make_shared<bool>(false);
+  auto lfw_flip = std::make_shared<bool>(false);
+  auto lfw_given = std::make_shared<bool>(false);
+  auto lfw_limit = std::make_shared<int>(0);
+  lfw->add_option("--data", *lfw_dir, "directory with images/ and pairs.txt")->required();
+  lfw->add_flag("--json", *lfw_json, "JSON output (accuracy, std, tar_at_far_1e-3, auc, failures)");
+  lfw->add_flag("--fusion", *lfw_fusion, "report the fused recognisers");
+  lfw->add_flag("--flip", *lfw_flip, "embed mirrored faces too");
+  lfw->add_flag("--given-landmarks", *lfw_given, "align from landmarks_5pt.txt instead of our detector");
+  lfw->add_option("--pairs", *lfw_limit, "use only this many pairs (spread over the folds)");
+  add_common(lfw, *co);
+  lfw->callback([=] {
+    int rc = run_eval_lfw(*co, *lfw_dir, *lfw_json, *lfw_fusion, *lfw_flip, *lfw_given, *lfw_limit);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto* wf = ev->add_subcommand("widerface", "WIDER FACE detection AP over the images present");
+  auto wf_images = std::make_shared<std::string>();
+  auto wf_gt = std::make_shared<std::string>();
+  auto wf_keep = std::make_shared<std::string>();
+  auto wf_json = std::make_shared<bool>(false);
+  auto wf_th = std::make_shared<float>(0.3f);
+  auto wf_min = std::make_shared<float>(10.f);
+  wf->add_option("--images", *wf_images, "directory of WIDER val images")->required();
+  wf->add_option("--gt", *wf_gt, "ground truth (wider_face_val_bbx_gt*.txt)")->required();
+  wf->add_option("--keep-prefix", *wf_keep, "prefix of {easy,medium,hard}_keep_indices.txt (default: beside --gt)");
+  wf->add_flag("--json", *wf_json, "JSON output");
+  wf->add_option("--threshold", *wf_th, "detection threshold (low: AP needs the whole curve)");
+  wf->add_option("--min-face", *wf_min, "smallest face in pixels (drives tiling)");
+  add_common(wf, *co);
+  wf->callback([=] {
+    int rc = run_eval_widerface(*co, *wf_images, *wf_gt, *wf_keep, *wf_json, *wf_th, *wf_min);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace argus

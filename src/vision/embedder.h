@@ -1,0 +1,50 @@
+#pragma once
+// Face recognisers: an aligned face in, an L2-normalised embedding out; compare two embeddings
+// by their dot product (cosine similarity). One implementation per file:
+//   fr_feature_embedder.cpp  MobileFaceNet 512-d on the ArcFace 112x112 crop
+//   faceapi_embedder.cpp     face-api / dlib ResNet 128-d on a dlib-style 150x150 chip
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "vision/inference.h"
+#include "vision/types.h"
+
+namespace argus::vision {
+
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+  // landmarks5 in frame pixels (order of arcface_template_112()). flip: also embed the mirrored
+  // face and average (slightly more accurate, two forward passes).
+  virtual Result<std::vector<float>> embed(const cv::Mat& bgr, const std::vector<PointF>& landmarks5, bool flip) = 0;
+  virtual int dim() const = 0;
+  // Cosine similarity at which two faces are called the same person (LFW-calibrated,
+  // docs/accuracy.md).
+  virtual float threshold() const = 0;
+};
+
+std::unique_ptr<Embedder> make_fr_feature_embedder(std::shared_ptr<InferenceBackend> backend);
+std::unique_ptr<Embedder> make_faceapi_embedder(std::shared_ptr<InferenceBackend> backend);
+
+void l2_normalize(std::vector<float>& v);
+float cosine(const std::vector<float>& a, const std::vector<float>& b);  // dot of normalised vectors
+
+// Calibrated thresholds (cosine), see docs/accuracy.md.
+inline constexpr float kFrFeatureThreshold = 0.28f;
+inline constexpr float kFaceApiThreshold = 0.91f;
+
+// Score fusion of two recognisers: each cosine is mapped so its threshold sits at 0, scaled by
+// the spread of that recogniser's scores, then averaged. The fused threshold is 0.
+// Embedding fusion for a gallery: concatenate sqrt(w_i) * e_i so that dot products add up
+// to the weighted sum of cosines (see FaceAnalyzer::fused_threshold).
+struct FusionWeights {
+  float w_fr = 0.5f, w_faceapi = 0.5f;
+};
+std::vector<float> fuse_embeddings(const std::vector<float>& fr, const std::vector<float>& faceapi,
+                                   const FusionWeights& w = {});
+
+}  // namespace argus::vision

@@ -1,0 +1,70 @@
+#pragma once
+// FaceAnalyzer: the one entry point the rest of Argus uses for faces in an image.
+//   detect -> 68 landmarks -> 5 points -> similarity alignment -> quality -> embedding
+//   (+ liveness / pose when asked). Thread-safe: call analyze() from any number of threads.
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "vision/model_registry.h"
+#include "vision/quality.h"
+#include "vision/types.h"
+#include "vision/vision_config.h"
+
+namespace argus::vision {
+
+// Verdict for one enrolment photo (docs/api.md "image verdict").
+struct EnrolCheck {
+  bool ok = false;
+  // no_face | multiple_faces | too_small | too_blurry | too_dark | too_bright | bad_pose | low_quality
+  std::string reason;
+  int faces_found = 0;
+  std::optional<Face> face;  // the face that would be enrolled (set also when !ok, if any)
+};
+
+class FaceAnalyzer {
+ public:
+  // Loads the registry from config.models_dir and warms it up.
+  static Result<std::shared_ptr<FaceAnalyzer>> create(const VisionConfig& config, const RegistryOptions& opts = {});
+  FaceAnalyzer(std::shared_ptr<ModelRegistry> registry, VisionConfig config);
+
+  std::vector<Face> analyze(const cv::Mat& bgr, const AnalyzeOptions& opts = {}, AnalyzeTrace* trace = nullptr) const;
+  // Like analyze() but reports an inference failure of every model in the chain as an Error.
+  Result<std::vector<Face>> try_analyze(const cv::Mat& bgr, const AnalyzeOptions& opts = {},
+                                        AnalyzeTrace* trace = nullptr) const;
+
+  // Enrolment photo check: exactly one dominant face that passes quality. A second face counts
+  // only when its area is at least 40 % of the largest (background faces are tolerated).
+  EnrolCheck check_enrol(const cv::Mat& bgr, const AnalyzeOptions& opts = {}) const;
+
+  // Cosine threshold of the recogniser that made embeddings with this embedder_id (""
+  // = the active one; "fusion" = fused embeddings). vision.recognition_threshold > 0 overrides.
+  float threshold(const std::string& embedder_id = "") const;
+  // Id written to Face::embedder_id by the active recogniser (with fusion off).
+  std::string active_embedder_id() const;
+
+  ModelRegistry& registry() { return *registry_; }
+  const ModelRegistry& registry() const { return *registry_; }
+  const VisionConfig& config() const { return config_; }
+
+ private:
+  std::shared_ptr<ModelRegistry> registry_;
+  VisionConfig config_;
+  QualityThresholds thresholds_;
+};
+
+// Fused-embedding id and its calibrated threshold (docs/accuracy.md).
+inline constexpr const char* kFusionEmbedderId = "fusion:fr-feature+faceapi-resnet128";
+inline constexpr float kFusionThreshold = 0.595f;
+inline constexpr FusionWeights kFusionWeights{0.5f, 0.5f};
+
+// Draws boxes, landmarks and scores (for `argus detect --draw`).
+void draw_faces(cv::Mat& bgr, const std::vector<Face>& faces);
+Json face_to_json(const Face& f, bool with_embedding = false);
+Json trace_to_json(const AnalyzeTrace& t);
+
+}  // namespace argus::vision

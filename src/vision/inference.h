@@ -1,0 +1,50 @@
+#pragma once
+// InferenceBackend: runs one single-input model. Two implementations: ONNX Runtime
+// (ort_backend.cpp, the fast one) and OpenCV DNN (opencv_backend.cpp, a fallback that needs
+// no extra library). Backends are created once per model and shared by every caller;
+// run() is safe to call from several threads.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace argus::vision {
+
+struct Tensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+  size_t size() const { return data.size(); }
+};
+
+struct BackendOptions {
+  std::string device = "auto";  // auto | cpu | cuda:N (ONNX Runtime only)
+  int intra_op_threads = 1;
+};
+
+class InferenceBackend {
+ public:
+  virtual ~InferenceBackend() = default;
+  // Outputs in the order of output_names given at creation.
+  virtual Result<std::vector<Tensor>> run(const Tensor& input) = 0;
+  virtual std::string backend() const = 0;  // "ort" | "opencv"
+  virtual std::string device() const = 0;   // "cpu" | "cuda:0"
+};
+
+// Opens `path`; input_name/output_names as in the graph.
+Result<std::shared_ptr<InferenceBackend>> make_ort_backend(const std::string& path,
+                                                           const std::string& input_name,
+                                                           const std::vector<std::string>& output_names,
+                                                           const BackendOptions& opts);
+Result<std::shared_ptr<InferenceBackend>> make_opencv_backend(const std::string& path,
+                                                              const std::string& input_name,
+                                                              const std::vector<std::string>& output_names,
+                                                              const BackendOptions& opts);
+// backend: "ort" | "opencv"
+Result<std::shared_ptr<InferenceBackend>> make_backend(const std::string& backend, const std::string& path,
+                                                       const std::string& input_name,
+                                                       const std::vector<std::string>& output_names,
+                                                       const BackendOptions& opts);
+
+}  // namespace argus::vision

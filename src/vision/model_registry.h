@@ -1,0 +1,99 @@
+#pragma once
+// ModelRegistry: every model Argus can run, loaded once at start, warmed up and timed, with
+// one active model per task that can be switched at run time (an atomic shared_ptr swap; calls
+// already running finish with the model they started with) and a fallback chain per task.
+//
+// Tasks: "detector", "landmarker", "recognizer", "liveness", "pose".
+// Model ids (docs/accuracy.md has the measurements behind the defaults):
+//   detector:   ultraface-ort (default), ultraface-opencv, blazeface-ort, dlib-hog, haar
+//   landmarker: fr-landmark-ort (default), fr-landmark-opencv
+//   recognizer: fr-feature-ort (default, 512-d), fr-feature-opencv,
+//               faceapi-resnet128-ort (128-d), faceapi-resnet128-opencv
+//   liveness:   fr-liveness-ort        pose: fr-pose-ort
+// Recognisers of different families produce incomparable embeddings: switching the active
+// recogniser means gallery embeddings must be recomputed (Face::embedder_id says which made one).
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/result.h"
+#include "vision/attributes.h"
+#include "vision/detector.h"
+#include "vision/embedder.h"
+#include "vision/landmarker.h"
+#include "vision/vision_config.h"
+
+namespace argus::vision {
+
+struct ModelInfo {
+  std::string id;
+  std::string task;
+  std::string backend;     // ort | opencv | dlib | opencv-haar
+  std::string device;      // cpu | cuda:N
+  std::string file;        // path of the model file ("" for built-in detectors)
+  std::string input_size;  // "320x240"
+  std::string version;     // where it came from, e.g. "faceplugin-face-recognition-js@0.0.1"
+  std::string family;      // recognisers: embeddings are comparable only within a family
+  std::string sha256;
+  double warmup_p50_ms = 0, warmup_p99_ms = 0;
+  std::string status = "missing";  // ready | missing | error
+  std::string error;
+  int dim = 0;             // recognisers
+  float threshold = 0;     // recognisers: calibrated cosine threshold
+  Json to_json() const;
+};
+
+struct LoadedModel {
+  ModelInfo info;
+  std::shared_ptr<Detector> detector;
+  std::shared_ptr<Landmarker> landmarker;
+  std::shared_ptr<Embedder> embedder;
+  std::shared_ptr<LivenessModel> liveness;
+  std::shared_ptr<PoseModel> pose;
+};
+
+struct RegistryOptions {
+  int warmup_runs = 10;       // timed runs per model at start (p50/p99 over these)
+  bool opencv_variants = true;  // also load the OpenCV DNN twins (fallbacks)
+  bool classic_detectors = true;  // dlib HOG and Haar
+  std::string haar_cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+};
+
+class ModelRegistry {
+ public:
+  // Loads what is present in config.models_dir; a missing model is listed with status
+  // "missing", not an error. Fails only when no detector or no recogniser could be loaded.
+  static Result<std::shared_ptr<ModelRegistry>> create(const VisionConfig& config, const RegistryOptions& opts = {});
+
+  // The loaded model by id (nullptr when unknown or not ready).
+  std::shared_ptr<const LoadedModel> get(const std::string& id) const;
+  // Active model id for a task ("" when none).
+  std::string active(const std::string& task) const;
+  // Active model first, then its ready fallbacks.
+  std::vector<std::shared_ptr<const LoadedModel>> chain(const std::string& task) const;
+  // Makes `model_id` the active model of `task`; NOT_FOUND / VALIDATION_ERROR when it is
+  // unknown, of another task or not ready.
+  Status set_active(const std::string& task, const std::string& model_id);
+  std::vector<ModelInfo> list() const;
+  // {"models":[...], "active":{task:id}, "fallbacks":{id:[ids]}} for GET /api/v1/models.
+  Json to_json() const;
+
+  ModelRegistry(const ModelRegistry&) = delete;
+  ModelRegistry& operator=(const ModelRegistry&) = delete;
+  ModelRegistry() = default;
+
+ private:
+  using ActiveMap = std::map<std::string, std::string>;
+  std::map<std::string, std::shared_ptr<const LoadedModel>> models_;  // fixed after create()
+  std::vector<std::string> order_;                                    // listing order
+  std::map<std::string, std::vector<std::string>> fallbacks_;         // id -> next ids
+  std::atomic<std::shared_ptr<const ActiveMap>> active_;
+};
+
+// SHA-256 of a file as lowercase hex ("" when unreadable).
+std::string sha256_file(const std::string& path);
+
+}  // namespace argus::vision

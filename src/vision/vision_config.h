@@ -1,0 +1,31 @@
+#pragma once
+// Typed view of the "vision" section of the configuration tree.
+#include <string>
+
+#include "core/json.h"
+#include "core/result.h"
+
+namespace argus::vision {
+
+struct VisionConfig {
+  std::string models_dir = "./models";
+  std::string device = "auto";   // auto | cpu | cuda:N
+  int intra_op_threads = 1;
+  std::string detector = "auto";
+  std::string recognizer = "auto";
+  bool fusion = false;
+  float detection_threshold = 0.6f;
+  float recognition_threshold = 0.0f;  // 0: the recogniser's calibrated threshold
+  float match_margin = 0.05f;
+  float min_face_size = 24;
+  float min_quality = 0.3f;
+  float min_sharpness = 15.0f;
+  float min_brightness = 40.0f;
+  float max_brightness = 220.0f;
+  float max_yaw_deg = 45.0f;
+
+  // Accepts the whole config tree (reads "vision") or the section itself.
+  static Result<VisionConfig> from_json(const Json& tree);
+};
+
+}  // namespace argus::vision
