@@ -43,9 +43,10 @@ std::vector<std::string> elements(const std::string& xml, const std::string& loc
     std::string name = tag.substr(0, tag.find_first_of(" \t\r\n"));
     auto colon = name.find(':');
     if ((colon == std::string::npos ? name : name.substr(colon + 1)) != local) continue;
-    size_t close = xml.find("</", pos);
+    size_t close = xml.find("</" + name + ">", pos);  // same prefix as the opening tag
     if (close == std::string::npos) break;
     out.push_back(xml.substr(pos, close - pos));
+    pos = close + name.size() + 3;
   }
   return out;
 }

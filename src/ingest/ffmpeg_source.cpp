@@ -123,7 +123,12 @@ Status FfmpegSource::open() {
 Status FfmpegSource::open_input() {
   // libavdevice registration is idempotent and process-wide; do it once.
   static std::once_flag devices_once;
-  std::call_once(devices_once, [] { avdevice_register_all(); });
+  std::call_once(devices_once, [] {
+    avdevice_register_all();
+    // FFmpeg logs per packet at warning level (e.g. swscale's yuvj notice, RTP jitter);
+    // failures reach us as return codes and are logged by the session.
+    av_log_set_level(AV_LOG_ERROR);
+  });
 
   AVDictionary* raw_opts = nullptr;
   const AVInputFormat* ifmt = nullptr;
