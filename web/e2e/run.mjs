@@ -141,9 +141,12 @@ async function step(name, fn) {
     failed++;
     const ms = Date.now() - t0;
     results.push({ name, ok: false, ms, error: String(e?.message || e) });
-    console.log(`FAILED (${ms} ms)\n    ${String(e?.message || e).split('\n').join('\n    ')}`);
+    const lines = String(e?.message || e).split('\n').filter((l) => l.trim() && !l.includes('\u001b[2m'));
+    console.log(`FAILED (${ms} ms)\n    ${lines.slice(0, 4).join('\n    ')}`);
     try {
       await page.screenshot({ path: join(ART, `FAILED-${slug(name)}.png`) });
+      // close any dialog left open so the next step starts clean
+      for (let i = 0; i < 3 && (await page.getByRole('dialog').count()); i++) await page.keyboard.press('Escape');
     } catch {
       /* page gone */
     }
@@ -248,9 +251,9 @@ await step('add a camera (validation errors shown at the field first)', async ()
   await dialog.getByRole('button', { name: 'Add camera' }).click();
   await dialog.locator('.field-error').first().waitFor({ timeout: 10000 });
   await shot('03-camera-validation.png', 'Add-camera form after submitting it empty: the API validation messages (error.details) shown under their fields.');
-  await dialog.getByLabel('Name').fill(cameraName);
-  await dialog.getByLabel('Type').selectOption(type);
-  await dialog.getByLabel('Source').fill(source);
+  await dialog.getByLabel('Name', { exact: true }).fill(cameraName);
+  await dialog.getByLabel('Type', { exact: true }).selectOption(type);
+  await dialog.getByLabel('Source', { exact: true }).fill(source);
   await dialog.getByLabel('FPS limit').fill('5');
   await dialog.getByRole('button', { name: 'Add camera' }).click();
   await dialog.waitFor({ state: 'detached', timeout: 15000 });
@@ -391,13 +394,13 @@ await step('admin creates a viewer user', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByRole('button', { name: 'Create user' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Username').fill(viewerName);
-  await dialog.getByLabel('Password').fill(viewerPassword);
+  await dialog.getByLabel('Username', { exact: true }).fill(viewerName);
+  await dialog.getByLabel('Password', { exact: true }).fill(viewerPassword);
   await dialog.getByLabel('Role').selectOption('viewer');
   await dialog.getByRole('button', { name: 'Create user' }).click();
   await dialog.waitFor({ state: 'detached', timeout: 10000 });
   await page.getByLabel('Search users').fill(viewerName);
-  await page.getByRole('cell', { name: viewerName }).waitFor({ timeout: 10000 });
+  await page.getByRole('cell', { name: viewerName, exact: true }).waitFor({ timeout: 10000 });
   await shot('13-users.png', 'Users (admin only): list, create/edit/delete, role and camera restrictions.');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit', exact: true }).click();
   await page.getByRole('heading', { name: 'Audit log' }).waitFor();

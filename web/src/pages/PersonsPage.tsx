@@ -121,13 +121,13 @@ function WebcamCapture({ onCapture }: { onCapture(f: File, label: string): void 
 function PhotoPicker({ photos, setPhotos, verdicts }: { photos: Photo[]; setPhotos(f: (p: Photo[]) => Photo[]): void; verdicts: ImageVerdict[] }) {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const add = (files: FileList | File[], label = 'upload') =>
-    setPhotos((p) => [
-      ...p,
-      ...Array.from(files)
-        .filter((f) => f.type.startsWith('image/') || /\.(jpe?g|png|bmp|webp)$/i.test(f.name))
-        .map((file) => ({ file, url: URL.createObjectURL(file), label })),
-    ]);
+  const add = (files: FileList | File[], label = 'upload') => {
+    // copy now: an <input>'s FileList empties when its value is reset
+    const picked = Array.from(files)
+      .filter((f) => f.type.startsWith('image/') || /\.(jpe?g|png|bmp|webp)$/i.test(f.name))
+      .map((file) => ({ file, url: URL.createObjectURL(file), label }));
+    setPhotos((p) => [...p, ...picked]);
+  };
   function onDrop(e: DragEvent) {
     e.preventDefault();
     setOver(false);
