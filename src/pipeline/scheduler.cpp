@@ -65,6 +65,7 @@ void InferencePool::remove_lane(const std::shared_ptr<Lane>& lane) {
   if (!lane) return;
   std::unique_lock lock(mu_);
   lane->removed_ = true;
+  lane->stats_.dropped += lane->ring_.size();  // discarded unanalysed: every offered frame is accounted for
   lane->ring_.clear();
   std::erase(lanes_, lane);
   cv_.wait(lock, [&] { return !lane->busy_; });

@@ -43,28 +43,6 @@ class Ingest : public ::testing::Test {
   static inline std::string h264_, h264_short_;
 };
 
-// Starts tests/tools/rtsp_server.py; port() is 0 when it did not come up.
-class RtspPeer {
- public:
-  explicit RtspPeer(std::vector<std::string> mounts, std::vector<std::string> extra = {}, int port = 0) {
-    std::vector<std::string> argv = {"/usr/bin/python3", std::string(ARGUS_SOURCE_DIR) + "/tests/tools/rtsp_server.py",
-                                     "--port", std::to_string(port)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    argv.insert(argv.end(), mounts.begin(), mounts.end());
-    proc_ = std::make_unique<ChildProcess>(argv);
-    auto line = proc_->wait_for_line("READY", 20s);
-    if (!line.empty()) port_ = std::stoi(line.substr(6));
-  }
-  int port() const { return port_; }
-  std::string url(const std::string& mount, const std::string& creds = "") const {
-    return "rtsp://" + (creds.empty() ? "" : creds + "@") + "127.0.0.1:" + std::to_string(port_) + "/" + mount;
-  }
-
- private:
-  std::unique_ptr<ChildProcess> proc_;
-  int port_ = 0;
-};
-
 // Reads n frames, checking they are sane; returns how many arrived.
 int read_frames(FrameSource& src, int n, int w = 0, int h = 0) {
   int got = 0;

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,6 +172,29 @@ class LoopbackServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   std::thread thread_;
+};
+
+// Starts tests/tools/rtsp_server.py; port() is 0 when it did not come up.
+class RtspPeer {
+ public:
+  explicit RtspPeer(std::vector<std::string> mounts, std::vector<std::string> extra = {}, int port = 0) {
+    std::vector<std::string> argv = {"/usr/bin/python3", std::string(ARGUS_SOURCE_DIR) + "/tests/tools/rtsp_server.py",
+                                     "--port", std::to_string(port)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), mounts.begin(), mounts.end());
+    proc_ = std::make_unique<ChildProcess>(argv);
+    auto line = proc_->wait_for_line("READY", std::chrono::seconds(20));
+    if (!line.empty()) port_ = std::stoi(line.substr(6));
+  }
+  int port() const { return port_; }
+  void kill() { proc_->kill(); }
+  std::string url(const std::string& mount, const std::string& creds = "") const {
+    return "rtsp://" + (creds.empty() ? "" : creds + "@") + "127.0.0.1:" + std::to_string(port_) + "/" + mount;
+  }
+
+ private:
+  std::unique_ptr<ChildProcess> proc_;
+  int port_ = 0;
 };
 
 inline void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }

@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "fakes.h"
+#include "pipeline/camera_manager.h"
+
+using namespace argus;
+using namespace argus_test;
+using namespace std::chrono_literals;
+
+namespace {
+struct StateLog {
+  std::mutex mu;
+  std::vector<std::pair<CameraId, SessionState>> states;
+  StateCallback callback() {
+    return [this](CameraId id, SessionState s, const std::string&) {
+      std::lock_guard lock(mu);
+      states.emplace_back(id, s);
+    };
+  }
+  std::vector<SessionState> of(CameraId id) {
+    std::lock_guard lock(mu);
+    std::vector<SessionState> out;
+    for (auto& [c, s] : states)
+      if (c == id) out.push_back(s);
+    return out;
+  }
+};
+}  // namespace
+
+TEST(CameraSession, ReconnectsWithExponentialBackoffAndCountsIt) {
+  StateLog log;
+  std::atomic<int> attempts{0};
+  std::vector<SteadyClock::time_point> attempt_times;
+  std::mutex mu;
+  SessionDeps deps;
+  deps.reconnect = {50, 400};
+  deps.on_state = log.callback();
+  // Attempts 1-4 fail to open, 5 delivers 20 frames then ends, later ones stream forever.
+  deps.factory = [&](const CameraConfig&) -> Result<std::unique_ptr<FrameSource>> {
+    int n = ++attempts;
+    {
+      std::lock_guard lock(mu);
+      attempt_times.push_back(SteadyClock::now());
+    }
+    return std::unique_ptr<FrameSource>(std::make_unique<FakeSource>(5, n == 5 ? 20 : 0, n < 5));
+  };
+  CameraSession s(CameraConfig{.id = 7, .type = "fake"}, deps);
+  s.start();
+  ASSERT_TRUE(wait_until([&] { return attempts >= 6 && s.state() == SessionState::kLive; }, 5s));
+  std::this_thread::sleep_for(100ms);
+  Json st = s.stats();
+  auto t0 = SteadyClock::now();
+  s.stop();
+  EXPECT_LT(SteadyClock::now() - t0, 500ms);  // stop interrupts a blocked read
+  EXPECT_EQ(s.state(), SessionState::kStopped);
+  // Gaps between attempts: 50, 100, 200, 400 ms (open failures), then reset to 50 after live.
+  std::lock_guard lock(mu);
+  ASSERT_GE(attempt_times.size(), 6u);
+  auto gap = [&](size_t i) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(attempt_times[i] - attempt_times[i - 1]).count();
+  };
+  EXPECT_NEAR(gap(1), 50, 40);
+  EXPECT_NEAR(gap(2), 100, 40);
+  EXPECT_NEAR(gap(3), 200, 40);
+  EXPECT_NEAR(gap(4), 400, 60);
+  EXPECT_LT(gap(5), 20 * 5 + 50 + 120);  // 20 frames, then the reset 50 ms backoff
+  EXPECT_EQ(st["reconnections"], 1);
+  EXPECT_EQ(st["errors"], 5);
+  EXPECT_GE(st["frames_captured"].get<int>(), 21);
+  EXPECT_GT(st["downtime_ms"].get<int>(), 20);
+  EXPECT_GT(st["bytes_received"].get<int>(), 20000);
+  auto states = log.of(7);
+  ASSERT_GE(states.size(), 6u);
+  EXPECT_EQ(states[0], SessionState::kConnecting);
+  EXPECT_EQ(states[1], SessionState::kError);
+  EXPECT_EQ(states.back(), SessionState::kStopped);
+  EXPECT_NE(std::find(states.begin(), states.end(), SessionState::kLive), states.end());
+}
+
+TEST(CameraManager, AnalysesTracksAndReportsPerCamera) {
+  auto analyzer = std::make_shared<FixedFaceAnalyzer>(2);
+  auto sink = std::make_shared<RecordingSink>();
+  PipelineConfig cfg;
+  cfg.inference_threads = 2;
+  cfg.reconnect = {50, 200};
+  IdentityMatcher matcher = [](const std::vector<float>&) { return std::optional<IdentityMatch>(IdentityMatch{42, 0.9f, "alice"}); };
+  CameraManager mgr(cfg, analyzer, sink, matcher);
+  mgr.set_source_factory([](const CameraConfig& c) -> Result<std::unique_ptr<FrameSource>> {
+    if (c.type == "websocket") return make_frame_source(c.type, c.url, c.source);
+    return std::unique_ptr<FrameSource>(std::make_unique<FakeSource>(10, 0));
+  });
+  ASSERT_TRUE(mgr.start_camera(CameraConfig{.id = 1, .type = "rtsp", .fps_limit = 20}).ok());
+  ASSERT_TRUE(mgr.start_camera(CameraConfig{.id = 2, .type = "rtsp", .fps_limit = 5}).ok());
+  ASSERT_TRUE(mgr.start_camera(CameraConfig{.id = 3, .type = "websocket", .detection_enabled = false}).ok());
+  EXPECT_FALSE(mgr.start_camera(CameraConfig{.id = 4}).ok());
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 20 && sink->result_count(2) >= 5; }, 5s));
+  // websocket camera: pushed JPEGs become frames and the live view, no analysis.
+  EXPECT_FALSE(mgr.push_jpeg(1, "x"));
+  cv::Mat img(90, 120, CV_8UC3, cv::Scalar(0, 0, 255));
+  std::vector<uint8_t> jpeg;
+  cv::imencode(".jpg", img, jpeg);
+  EXPECT_TRUE(mgr.push_jpeg(3, std::string(jpeg.begin(), jpeg.end())));
+  ASSERT_TRUE(wait_until([&] { return mgr.latest_frame(3).has_value(); }, 2s));
+  EXPECT_EQ(mgr.latest_frame(3)->width(), 120);
+  EXPECT_EQ(mgr.state(3), SessionState::kLive);
+
+  auto live = mgr.latest_jpeg(1);
+  ASSERT_TRUE(live);
+  cv::Mat decoded = cv::imdecode(std::vector<uint8_t>(live->begin(), live->end()), cv::IMREAD_COLOR);
+  EXPECT_EQ(decoded.cols, 64);
+
+  Json all = mgr.list_stats();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["camera_id"], 1);
+  EXPECT_EQ(all[0]["state"], "live");
+  EXPECT_GT(all[0]["frames_processed"].get<int>(), 0);
+  EXPECT_GT(all[0]["frames_captured"].get<int>(), all[0]["frames_processed"].get<int>() - 1);
+  EXPECT_EQ(all[2]["frames_processed"], 0);
+  EXPECT_EQ(all[2]["push_received"], 1);
+  // camera 2 is sampled at 5 fps, camera 1 at 20 fps from the same 100 fps source.
+  double r1 = static_cast<double>(sink->result_count(1)), r2 = static_cast<double>(sink->result_count(2));
+  EXPECT_GT(r1 / std::max(r2, 1.0), 2.0);
+
+  EXPECT_TRUE(mgr.stop_camera(1));
+  EXPECT_FALSE(mgr.stop_camera(1));
+  EXPECT_FALSE(mgr.is_running(1));
+  mgr.stop_all();
+  std::lock_guard lock(sink->mu);
+  // Per camera with analysis: one track, started once, identity once, ended once at stop.
+  for (CameraId cam : {1, 2}) {
+    std::vector<TrackEvent::Type> types;
+    for (auto& [c, e] : sink->events)
+      if (c == cam) types.push_back(e.type);
+    EXPECT_EQ(types, (std::vector<TrackEvent::Type>{TrackEvent::Type::kStarted, TrackEvent::Type::kIdentityAssigned,
+                                                    TrackEvent::Type::kEnded}))
+        << "camera " << cam;
+  }
+  const auto& r = sink->results.back();
+  ASSERT_EQ(r.faces.size(), 1u);
+  EXPECT_EQ(r.faces[0].track_id, 1u);
+  ASSERT_TRUE(r.faces[0].identity);
+  EXPECT_EQ(r.faces[0].identity->person_id, 42);
+  EXPECT_TRUE(r.timings_ms.count("analyze_ms"));
+  EXPECT_TRUE(r.timings_ms.count("detect_ms"));
+  Json j = to_json(r);
+  EXPECT_EQ(j["faces"][0]["identity"]["label"], "alice");
+  EXPECT_EQ(j["width"], 64);
+}
+
+TEST(PipelineConfig, ReadsPipelineSection) {
+  auto c = PipelineConfig::from_json(Json{{"inference_threads", 3}, {"frame_ring", 6}, {"default_fps_limit", 2.5},
+                                          {"reconnect_base_ms", 10}, {"tracker", {{"max_lost", 5}}}});
+  EXPECT_EQ(c.inference_threads, 3);
+  EXPECT_EQ(c.frame_ring, 6u);
+  EXPECT_DOUBLE_EQ(c.default_fps_limit, 2.5);
+  EXPECT_EQ(c.reconnect.base_ms, 10);
+  EXPECT_EQ(c.reconnect.max_ms, 60000);
+  EXPECT_EQ(c.tracker.max_lost, 5);
+}
