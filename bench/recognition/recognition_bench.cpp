@@ -100,6 +100,21 @@ void BM_ExactTop1(benchmark::State& state, size_t n, SimdKernel k) {
                                                   benchmark::Counter::kIsRate);
 }
 
+void BM_Int8Top1(benchmark::State& state, size_t n) {
+  if (!int8_search_supported()) {
+    state.SkipWithError("no AVX-512 VNNI");
+    return;
+  }
+  auto d = data_for(n);
+  GalleryOptions opt;
+  opt.dim = kDim;
+  opt.hnsw_above = 0;
+  opt.int8_index = true;
+  auto g = make_gallery(*d, opt);
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(g->search(d->query(i++), 1, SearchMode::Int8));
+}
+
 void BM_HnswTop1(benchmark::State& state, size_t n) {
   auto d = data_for(n);
   GalleryOptions opt;
@@ -171,6 +186,9 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("GalleryExactTop1/" + sz + "/" + to_string(k)).c_str(), BM_ExactTop1, n, k)
           ->Iterations(it)
           ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("GalleryInt8RescoreTop1/" + sz).c_str(), BM_Int8Top1, n)
+        ->Iterations(it)
+        ->Unit(benchmark::kMillisecond);
 #ifdef ARGUS_HAVE_FAISS
     benchmark::RegisterBenchmark(("FaissFlatIPTop1/" + sz).c_str(), BM_FaissFlatIPTop1, n)
         ->Iterations(it)

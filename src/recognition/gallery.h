@@ -38,7 +38,16 @@ bool simd_kernel_supported(SimdKernel k);
 // Exposed for tests and benchmarks; kernel must be supported (Auto = best).
 void dot_rows(SimdKernel k, const float* q, const float* rows, size_t n, size_t dim, float* out);
 
-enum class SearchMode { Auto, Exact, Hnsw };
+// int8 scores: u8 query (q + 128) x s8 rows, summed in int32 (AVX-512 VNNI, or scalar).
+// Exposed for tests; the int8 search needs VNNI (int8_search_supported()).
+bool int8_search_supported();
+void dot_rows_u8s8(bool vnni, const uint8_t* q, const int8_t* rows, size_t n, size_t dim, int32_t* out);
+
+// Auto: HNSW above hnsw_above; else Int8 when int8_index is on and the CPU has VNNI; else
+// Exact. Int8 scans a quarter of the bytes (the scan is memory-bound), keeps the best
+// candidates and re-scores them in fp32, so scores are exact and the ranking is exact
+// unless more than `int8_candidates` rows tie within the quantisation error (~1e-3).
+enum class SearchMode { Auto, Exact, Hnsw, Int8 };
 
 struct GalleryOptions {
   size_t dim = 512;
@@ -49,6 +58,9 @@ struct GalleryOptions {
   size_t hnsw_ef_construction = 200;
   size_t hnsw_ef_search = 128;
   SimdKernel kernel = SimdKernel::Auto;
+  // Keep an int8 copy of every row (+25 % memory) for SearchMode::Int8.
+  bool int8_index = false;
+  size_t int8_candidates = 64;
 };
 
 struct GalleryRecord {
@@ -108,6 +120,7 @@ class Gallery {
   struct Hnsw;
   static constexpr size_t kChunkRows = 4096;
 
+  const int8_t* qrow(size_t i) const { return qchunks_[i / kChunkRows].get() + (i % kChunkRows) * opt_.dim; }
   const float* row(size_t i) const { return chunks_[i / kChunkRows].get() + (i % kChunkRows) * opt_.dim; }
   float* row(size_t i) { return chunks_[i / kChunkRows].get() + (i % kChunkRows) * opt_.dim; }
   Status normalise_into(std::span<const float> in, float* out) const;
@@ -117,6 +130,10 @@ class Gallery {
   bool hnsw_active_locked(SearchMode mode) const;
   std::vector<PersonHit> exact_persons_locked(const float* q, size_t k) const;
   std::vector<EmbeddingHit> exact_embeddings_locked(const float* q, size_t k) const;
+  bool int8_active_locked(SearchMode mode) const;
+  void quantise_row_locked(size_t i);
+  // Rows of the best `c` int8 scores, re-scored in fp32, best first.
+  std::vector<EmbeddingHit> int8_candidates_locked(const float* q, size_t c) const;
   std::vector<EmbeddingHit> hnsw_embeddings_locked(const float* q, size_t k) const;
 
   std::string embedder_id_;
@@ -129,6 +146,10 @@ class Gallery {
   std::vector<PersonId> persons_;                  // per row
   std::unordered_map<EmbeddingId, size_t> index_;  // id -> row
   std::unique_ptr<Hnsw> hnsw_;                     // built above hnsw_above
+  bool int8_ = false;                              // int8_index && VNNI
+  std::vector<std::unique_ptr<int8_t[]>> qchunks_; // int8 rows, same layout as chunks_
+  std::vector<float> qscale_;                      // per row: value = int8 * scale
+  std::vector<int32_t> qsum_;                      // per row: sum of int8 values
 };
 
 }  // namespace argus
