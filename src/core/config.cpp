@@ -26,7 +26,9 @@ Json default_config_tree() {
                "min_brightness": 40.0, "max_brightness": 220.0, "max_yaw_deg": 45.0,
                "hnsw_above": 50000},
     "pipeline": {"inference_threads": 0, "frame_ring": 4, "default_fps_limit": 5,
-                 "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000}
+                 "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
+                 "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
+                 "live_jpeg_quality": 80}
   })");
 }
 
