@@ -3,10 +3,17 @@ import { api } from '../api/client';
 import { LiveSocket, type SocketState } from './socket';
 
 const Ctx = createContext<LiveSocket | null>(null);
+/** Exposed for tests: provide a ready-made socket. */
+export const LiveSocketContext = Ctx;
 
 /** One WebSocket per signed-in session, shared by the dashboard, live view and events page. */
 export function LiveProvider({ children }: { children: ReactNode }) {
-  const [sock] = useState(() => (typeof WebSocket !== 'undefined' ? new LiveSocket(() => api.accessToken) : null));
+  const [sock] = useState(() => {
+    if (typeof WebSocket === 'undefined') return null;
+    const s = new LiveSocket(() => api.accessToken);
+    s.onAuthRejected = () => api.refresh(); // expired access token: refresh, then reconnect
+    return s;
+  });
   useEffect(() => {
     sock?.start();
     return () => sock?.stop();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LiveSocket, parseBinaryFrame, wsUrl } from './socket';
 import { pickLiveResult } from './LiveView';
 
@@ -97,5 +97,30 @@ describe('pickLiveResult', () => {
     expect(pickLiveResult({ result: r }, 2)).toMatchObject({ camera_id: 2 });
     expect(pickLiveResult(null, 2)).toBeNull();
     expect(pickLiveResult({ results: [{ camera_id: 1, detections: [] }] }, 2)).toBeNull();
+  });
+});
+
+describe('LiveSocket auth rejection', () => {
+  it('refreshes the token before reconnecting when the server closes with 4001', async () => {
+    vi.useFakeTimers();
+    let token = 'old';
+    const s = new LiveSocket(() => token, 'ws://x', FakeWS as unknown as typeof WebSocket);
+    const refresh = vi.fn(async () => {
+      token = 'new';
+    });
+    s.onAuthRejected = refresh;
+    s.start();
+    const first = FakeWS.last!;
+    first.open();
+    expect(first.sent[0]).toEqual({ type: 'auth', token: 'old' });
+    (first.onclose as any)({ code: 4001 });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    const second = FakeWS.last!;
+    expect(second).not.toBe(first);
+    second.open();
+    expect(second.sent[0]).toEqual({ type: 'auth', token: 'new' });
+    s.stop();
+    vi.useRealTimers();
   });
 });

@@ -56,6 +56,10 @@ export class LiveSocket {
   private stopped = true;
   state: SocketState = 'idle';
 
+  /** Called before reconnecting after the server refused the token (close code 4001/4401/1008). */
+  onAuthRejected: (() => Promise<unknown>) | null = null;
+  private authRejected = false;
+
   constructor(
     private getToken: () => string | null,
     private url: string = wsUrl(),
@@ -108,14 +112,19 @@ export class LiveSocket {
         } catch {
           return;
         }
+        if (m.type === 'error' && /TOKEN_EXPIRED|TOKEN_INVALID|UNAUTHORIZED/.test(String((m as any).code ?? (m as any).error?.code ?? ''))) {
+          this.authRejected = true;
+        }
         this.msgListeners.forEach((l) => l(m));
       } else if (ev.data instanceof ArrayBuffer) {
         const f = parseBinaryFrame(ev.data);
         if (f) this.frameListeners.forEach((l) => l(f));
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev?: CloseEvent) => {
       if (this.ws === ws) this.ws = null;
+      const code = ev?.code ?? 0;
+      if (code === 4001 || code === 4401 || code === 1008) this.authRejected = true;
       if (!this.stopped) {
         this.setState('closed');
         this.scheduleReconnect();
@@ -129,7 +138,13 @@ export class LiveSocket {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     const delay = Math.min(10000, 500 * 2 ** this.retry++);
-    this.timer = setTimeout(() => this.connect(), delay);
+    this.timer = setTimeout(async () => {
+      if (this.authRejected && this.onAuthRejected) {
+        this.authRejected = false;
+        await this.onAuthRejected().catch(() => undefined);
+      }
+      if (!this.stopped) this.connect();
+    }, delay);
   }
 
   private sendJson(m: unknown): void {

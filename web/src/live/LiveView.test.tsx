@@ -1,0 +1,108 @@
+import { act, render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { LiveSocketContext } from './LiveContext';
+import type { LiveSocket, WsMessage } from './socket';
+import { CameraViewPage } from '../pages/CameraViewPage';
+import { AuthProvider } from '../auth/AuthContext';
+import { mockFetch, ok, signIn } from '../test/util';
+
+/** Minimal stand-in for LiveSocket: records subscriptions, lets the test push messages. */
+function fakeSocket() {
+  const msgs = new Set<(m: WsMessage) => void>();
+  const subs: unknown[] = [];
+  const s = {
+    state: 'open',
+    subscribe: vi.fn((sub: unknown) => {
+      subs.push(sub);
+      return () => {};
+    }),
+    onMessage: (l: (m: WsMessage) => void) => {
+      msgs.add(l);
+      return () => msgs.delete(l);
+    },
+    onFrame: () => () => {},
+    onState: () => () => {},
+    emit: (m: WsMessage) => msgs.forEach((l) => l(m)),
+    subs,
+  };
+  return s;
+}
+
+let strokeRects: number[][] = [];
+let texts: string[] = [];
+
+beforeEach(() => {
+  strokeRects = [];
+  texts = [];
+  const ctx: any = new Proxy(
+    {
+      canvas: { width: 0, height: 0 },
+      measureText: (t: string) => ({ width: t.length * 6 }),
+      strokeRect: (...a: number[]) => strokeRects.push(a),
+      fillText: (t: string) => texts.push(t),
+    },
+    { get: (t: any, k) => (k in t ? t[k] : () => {}), set: (t: any, k, v) => ((t[k] = v), true) },
+  );
+  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(function (this: HTMLCanvasElement) {
+    ctx.canvas = this;
+    return ctx;
+  } as any);
+  vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(640);
+  vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(360);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+describe('CameraViewPage overlay', () => {
+  it('draws scaled boxes from detection events and re-draws on layer toggles (persisted)', async () => {
+    signIn('viewer');
+    mockFetch((_m, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'v', role: 'viewer', camera_ids: [] } });
+      if (url.startsWith('/api/v1/cameras/5')) return ok({ camera: { id: 5, name: 'Gate', type: 'rtsp', status: 'live', source: 'x' } });
+      return undefined;
+    });
+    const sock = fakeSocket();
+    render(
+      <MemoryRouter initialEntries={['/cameras/5']}>
+        <AuthProvider>
+          <LiveSocketContext.Provider value={sock as unknown as LiveSocket}>
+            <Routes>
+              <Route path="/cameras/:id" element={<CameraViewPage />} />
+            </Routes>
+          </LiveSocketContext.Provider>
+        </AuthProvider>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Gate' })).toBeInTheDocument();
+    expect(sock.subs).toContainEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
+    act(() =>
+      sock.emit({
+        type: 'detection_event',
+        data: { camera_id: 5, width: 1280, height: 720, model: 'm1', detections: [{ track_id: 3, bbox: { x: 640, y: 360, width: 128, height: 72 }, confidence: 0.9, person: { id: 1, name: 'Ada', similarity: 0.77 } }] },
+      }),
+    );
+    // 1280x720 result in a 640x360 element: everything halves
+    expect(strokeRects.at(-1)).toEqual([320, 180, 64, 36]);
+    expect(texts).toContain('Ada 77%  #3');
+    strokeRects = [];
+    texts = [];
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('checkbox', { name: 'Boxes' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Debug' }));
+    expect(strokeRects).toHaveLength(0);
+    expect(texts).toContain('model m1');
+    expect(JSON.parse(localStorage.getItem('argus.overlay.5')!)).toMatchObject({ boxes: false, debug: true });
+    // events for other cameras are ignored
+    strokeRects = [];
+    await user.click(screen.getByRole('checkbox', { name: 'Boxes' }));
+    const before = strokeRects.length;
+    act(() => sock.emit({ type: 'detection_event', data: { camera_id: 9, width: 10, height: 10, detections: [{ bbox: { x: 1, y: 1, width: 1, height: 1 } }] } }));
+    expect(strokeRects.length).toBe(before);
+    // viewers get no start/stop buttons
+    expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
+  });
+});
