@@ -1,0 +1,237 @@
+#include "cli/serve.h"
+
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "api/app.h"
+#include "api/server.h"
+#include "auth/crypto.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "obs/system_stats.h"
+#include "services/audit_service.h"
+#include "services/auth_service.h"
+#include "services/camera_service.h"
+#include "services/person_service.h"
+#include "services/system_config_service.h"
+#include "services/user_service.h"
+#include "store/store.h"
+
+namespace argus::cli {
+
+namespace fs = std::filesystem;
+
+std::optional<Config> load_config(const GlobalOptions& o) {
+  std::map<std::string, std::string> overrides;
+  for (const auto& s : o.sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "argus: --set needs section.key=value, got '" << s << "'\n";
+      return std::nullopt;
+    }
+    overrides[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  if (!o.data_dir.empty()) overrides["storage.data_dir"] = o.data_dir;
+  if (o.port >= 0) overrides["server.port"] = std::to_string(o.port);
+  if (!o.host.empty()) overrides["server.host"] = o.host;
+  if (!o.log_level.empty()) overrides["log.level"] = o.log_level;
+  if (o.demo_camera) overrides["server.demo_camera"] = "true";
+  auto env = process_environment();
+  std::string path = o.config_path;
+  if (path.empty() && env.count("ARGUS_CONFIG")) path = env["ARGUS_CONFIG"];
+  env.erase("ARGUS_CONFIG");
+  env.erase("ARGUS_EVAL_DATA");
+  env.erase("ARGUS_BIN");
+  auto cfg = Config::load(path, env, overrides);
+  if (!cfg) {
+    std::cerr << "argus: " << cfg.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(cfg.value());
+}
+
+namespace {
+
+std::string exe_dir() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : p.parent_path().string();
+}
+
+std::string default_web_root() {
+  for (auto candidate : {fs::path(exe_dir()) / ".." / "web" / "dist", fs::path(exe_dir()) / "web", fs::path("web/dist")})
+    if (fs::exists(candidate / "index.html")) return fs::weakly_canonical(candidate).string();
+  return "";
+}
+
+// Everything a data directory holds, opened in order: folders, secrets, the store.
+struct DataDir {
+  std::string root, blobs;
+  auth::Secrets secrets;
+  std::unique_ptr<store::Store> store;
+
+  static std::optional<DataDir> open(const Config& cfg) {
+    DataDir d;
+    d.root = cfg.storage.data_dir;
+    d.blobs = d.root + "/blobs";
+    std::error_code ec;
+    for (auto sub : {"", "/blobs", "/blobs/persons", "/blobs/snapshots", "/blobs/clips"}) {
+      fs::create_directories(d.root + sub, ec);
+      if (ec) {
+        std::cerr << "argus: cannot create " << d.root + sub << ": " << ec.message() << "\n";
+        return std::nullopt;
+      }
+    }
+    try {
+      auth::init_crypto();
+      d.secrets = auth::load_or_create_secrets(d.root + "/secret.key");
+      d.store = store::open_sqlite_store(d.root + "/argus.db");
+    } catch (const std::exception& e) {
+      std::cerr << "argus: " << e.what() << "\n";
+      return std::nullopt;
+    }
+    return d;
+  }
+};
+
+std::string read_password(const std::string& prompt) {
+  if (!isatty(STDIN_FILENO)) return "";
+  std::cerr << prompt;
+  termios old{};
+  tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string pw;
+  std::getline(std::cin, pw);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::cerr << "\n";
+  return pw;
+}
+
+}  // namespace
+
+int run_serve(const GlobalOptions& o) {
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  setup_logging(cfg->log.level);
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  obs::register_process_metrics();
+
+  services::AuditService audit(*data->store);
+  services::AuthService auth(*data->store, audit, cfg->auth, data->secrets);
+  services::UserService users(*data->store, auth, audit);
+  services::CameraService cameras(*data->store, audit, data->secrets.seal_key, cfg->storage.media_dir);
+  services::PersonService persons(*data->store, audit, data->blobs);
+  services::SystemConfigService system_config(*data->store, audit);
+  obs::SystemSampler sampler(data->root);
+
+  if (auto pw = services::bootstrap_admin(*data->store, data->root)) {
+    std::cout << "\n  First start: created user 'admin' with password  " << *pw << "\n"
+              << "  (also written to " << data->root << "/initial-admin-password; change it after logging in)\n\n"
+              << std::flush;
+  }
+
+  api::AppContext ctx{*data->store, audit, auth, users, cameras, persons, system_config, sampler,
+                      cfg->server.web_root.empty() ? default_web_root() : cfg->server.web_root,
+                      ARGUS_VERSION, data->root, {}};
+  api::ApiApp app(ctx);
+  api::add_core_routes(app);
+
+  api::HttpServer server(cfg->server, app);
+  unsigned short port = 0;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "argus: cannot listen on " << cfg->server.host << ":" << cfg->server.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::string shown_host = cfg->server.host == "0.0.0.0" ? "127.0.0.1" : cfg->server.host;
+  std::cout << "Argus " << ARGUS_VERSION << " listening on http://" << shown_host << ":" << port << "/" << std::endl;
+  spdlog::info("data directory {}, dashboard {}", data->root, ctx.web_root.empty() ? "(not built)" : ctx.web_root);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  server.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int run_config_print(const GlobalOptions& o) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  std::cout << cfg->masked().dump(2) << "\n";
+  return 0;
+}
+
+int run_user_add(const GlobalOptions& o, const std::string& name, const std::string& role, std::string password) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  bool generated = false;
+  if (password.empty()) password = read_password("Password for " + name + ": ");
+  if (password.empty()) {
+    password = auth::random_password(20);
+    generated = true;
+  }
+  services::AuditService audit(*data->store);
+  services::AuthService auth(*data->store, audit, cfg->auth, data->secrets);
+  services::UserService users(*data->store, auth, audit);
+  auto u = users.create_local(name, password, role);
+  if (!u) {
+    std::cerr << "argus: " << u.error().message << "\n";
+    return 1;
+  }
+  audit.record(std::nullopt, "create", "user", std::to_string(u->id), "cli", "success", {{"username", name}, {"role", role}}, "cli");
+  std::cout << "created user " << name << " (" << role << ")";
+  if (generated) std::cout << " with password " << password;
+  std::cout << "\n";
+  return 0;
+}
+
+int run_user_passwd(const GlobalOptions& o, const std::string& name, std::string password) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  if (password.empty()) password = read_password("New password for " + name + ": ");
+  services::AuditService audit(*data->store);
+  services::AuthService auth(*data->store, audit, cfg->auth, data->secrets);
+  services::UserService users(*data->store, auth, audit);
+  auto st = users.set_password_local(name, password);
+  if (!st) {
+    std::cerr << "argus: " << st.error().message << "\n";
+    return 1;
+  }
+  audit.record(std::nullopt, "update", "user", name, "cli", "success", {{"fields", {"password"}}}, "cli");
+  std::cout << "password changed for " << name << " (existing sessions revoked)\n";
+  return 0;
+}
+
+int run_user_list(const GlobalOptions& o) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  auto page = data->store->list_users({1, 100}, std::nullopt);
+  for (const auto& u : page.items)
+    std::cout << u.id << "\t" << u.username << "\t" << u.role << "\t" << (u.last_login ? iso8601_ms(*u.last_login) : "never") << "\n";
+  return 0;
+}
+
+}  // namespace argus::cli
