@@ -386,6 +386,30 @@ await step('enrol a person from uploaded photos', async () => {
   return `person id ${personId}; ${notes.join('; ')}`;
 });
 
+await step('webcam capture guides front, left and right poses', async () => {
+  await page.getByRole('button', { name: 'Enrol person' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Use webcam' }).click();
+  const guide = dialog.locator('.pose-guide');
+  const problem = dialog.locator('.webcam .field-error');
+  await Promise.race([guide.waitFor({ timeout: 15000 }), problem.waitFor({ timeout: 15000 })]);
+  if (await problem.count()) {
+    const text = await problem.innerText();
+    await page.keyboard.press('Escape');
+    return `webcam not available here: ${text}`;
+  }
+  await page.waitForFunction(() => (document.querySelector('.webcam-frame video')?.videoWidth ?? 0) > 0, null, { timeout: 15000 });
+  for (const pose of ['front', 'left', 'right']) {
+    if (pose === 'left') await shot('07b-webcam-guide.png', 'Webcam capture in the enrolment dialog: the pose guide (front, left, right) over the preview.');
+    await dialog.getByRole('button', { name: `Capture ${pose}` }).click();
+    await dialog.getByRole('img', { name: new RegExp(`webcam-${pose}\\.jpg`) }).waitFor({ timeout: 10000 });
+  }
+  const n = await dialog.getByRole('list', { name: 'Selected photos' }).getByRole('listitem').count();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  if (n !== 3) throw new Error(`expected 3 captured photos, got ${n}`);
+  return '3 poses captured from the fake camera device';
+});
+
 await step('events page shows sightings', async () => {
   await nav('Events');
   await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();

@@ -44,6 +44,13 @@ function WebcamCapture({ onCapture }: { onCapture(f: File, label: string): void 
   const [err, setErr] = useState<string | null>(null);
 
   useEffect(() => () => stream?.getTracks().forEach((t) => t.stop()), [stream]);
+  // the <video> only exists once the stream is set: attach it after that render
+  useEffect(() => {
+    const v = video.current;
+    if (!v || !stream) return;
+    v.srcObject = stream;
+    v.play().catch(() => undefined);
+  }, [stream]);
 
   async function open() {
     setErr(null);
@@ -55,10 +62,6 @@ function WebcamCapture({ onCapture }: { onCapture(f: File, label: string): void 
       const s = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: false });
       setStream(s);
       setStep(0);
-      if (video.current) {
-        video.current.srcObject = s;
-        await video.current.play().catch(() => undefined);
-      }
     } catch (e) {
       setErr(`Cannot open the webcam: ${(e as Error).message}`);
     }
