@@ -23,7 +23,8 @@ double ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
 constexpr double kEma = 0.1;  // latency smoothing: ~10 frames
 }  // namespace
 
-CameraSession::CameraSession(CameraConfig config, SessionDeps deps) : cfg_(std::move(config)), deps_(std::move(deps)) {
+CameraSession::CameraSession(CameraConfig config, SessionDeps deps)
+    : cfg_(std::move(config)), deps_(std::move(deps)), fps_limit_(cfg_.fps_limit) {
   if (!deps_.factory)
     deps_.factory = [](const CameraConfig& c) { return make_frame_source(c.type, c.url, c.source); };
   tracker_ = std::make_unique<Tracker>(deps_.tracker, deps_.matcher);
@@ -35,7 +36,7 @@ void CameraSession::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
   if (deps_.pool && deps_.analyzer && cfg_.detection_enabled)
-    lane_ = deps_.pool->add_lane(cfg_.id, cfg_.fps_limit, cfg_.frame_ring, [this](Frame&& f) { process(std::move(f)); });
+    lane_ = deps_.pool->add_lane(cfg_.id, fps_limit_.load(), cfg_.frame_ring, [this](Frame&& f) { process(std::move(f)); });
   {
     std::lock_guard lock(mu_);
     c_.started_unix_ms = now_unix_ms();
@@ -64,7 +65,7 @@ void CameraSession::stop() {
 }
 
 void CameraSession::set_fps_limit(double fps) {
-  cfg_.fps_limit = fps;
+  fps_limit_ = fps;
   if (lane_) lane_->set_fps_limit(fps);
 }
 
@@ -253,7 +254,7 @@ Json CameraSession::stats() const {
       {"started_at", c_.started_unix_ms},
       {"last_frame_at", c_.last_frame_unix_ms},
       {"detection_enabled", cfg_.detection_enabled},
-      {"fps_limit", cfg_.fps_limit},
+      {"fps_limit", fps_limit_.load()},
       {"frames_captured", c_.captured},
       {"frames_processed", c_.processed},
       // ring overflow (analysis slower than decode); frames_skipped: not sampled (fps_limit)

@@ -85,6 +85,7 @@ class CameraSession {
   std::unique_ptr<Tracker> tracker_;  // touched only by the lane's (serial) processing
 
   std::atomic<SessionState> state_{SessionState::kStopped};
+  std::atomic<double> fps_limit_;  // cfg_.fps_limit, changeable while running
   std::atomic<bool> stopping_{false};
   std::mutex src_mu_;             // guards current_ against stop()'s interrupt
   FrameSource* current_ = nullptr;

@@ -174,6 +174,12 @@ class LoopbackServer {
   std::thread thread_;
 };
 
+// Whether the RTSP peer can run here (Debian: python3-gi gir1.2-gst-rtsp-server-1.0).
+inline bool rtsp_peer_available() {
+  return run_command("/usr/bin/python3 -c \"import gi; gi.require_version('GstRtspServer', '1.0'); "
+                     "from gi.repository import GstRtspServer\" > /dev/null 2>&1");
+}
+
 // Starts tests/tools/rtsp_server.py; port() is 0 when it did not come up.
 class RtspPeer {
  public:
