@@ -205,8 +205,18 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
     };
   }, [sock, cameraId, redraw]);
 
+  // MJPEG: an <img> cannot refresh its token; on error check the session (refreshing an expired
+  // token through the API client) and retry with a fresh URL every 5 s.
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (!error || active !== 'mjpeg') return;
+    const id = setTimeout(() => {
+      api.get('/auth/profile').catch(() => undefined).finally(() => setAttempt((a) => a + 1));
+    }, 5000);
+    return () => clearTimeout(id);
+  }, [error, active]);
   const token = api.accessToken ?? '';
-  const mjpegSrc = `/api/v1/cameras/${cameraId}/mjpeg?fps=${fps}&width=${width}&token=${encodeURIComponent(token)}`;
+  const mjpegSrc = `/api/v1/cameras/${cameraId}/mjpeg?fps=${fps}&width=${width}&token=${encodeURIComponent(token)}${attempt ? `&retry=${attempt}` : ''}`;
 
   return (
     <div

@@ -71,3 +71,21 @@ describe('CamerasPage', () => {
     expect(within(row).getByRole('button', { name: /Stop cam-1-gate/ })).toBeInTheDocument();
   });
 });
+
+describe('CameraForm editing', () => {
+  it('does not send the masked source back unless it was changed', async () => {
+    const f = mockFetch((_m, url) => (url.includes('/cameras/3') ? ok({ camera: { id: 3, name: 'Gate', source: 'rtsp://***@10.0.0.3/s', type: 'rtsp', status: 'live' } }) : undefined));
+    const onSaved = vi.fn();
+    const cam = { id: 3, name: 'Gate', source: 'rtsp://***@10.0.0.3/s', type: 'rtsp' as const, status: 'live' as const, hasCredentials: true };
+    renderAt(<CameraForm camera={cam} onSaved={onSaved} onCancel={() => {}} />);
+    const user = userEvent.setup();
+    await user.clear(screen.getByLabelText('Name'));
+    await user.type(screen.getByLabelText('Name'), 'Gate 2');
+    await user.click(screen.getByRole('button', { name: 'Save camera' }));
+    await vi.waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const put = JSON.parse(String(f.mock.calls[0][1]!.body));
+    expect(put.name).toBe('Gate 2');
+    expect(put).not.toHaveProperty('source');
+    expect(String(f.mock.calls[1][0])).toBe('/api/v1/cameras/3/settings');
+  });
+});

@@ -107,6 +107,8 @@ export function CameraForm({ camera, initial, onSaved, onCancel }: {
     setErr(null);
     try {
       const body = cameraPayload(v);
+      // The API masks credentials in `source`; sending the masked text back would overwrite the real one.
+      if (camera && body.source === camera.source) delete body.source;
       if (camera) {
         const r = await api.put<{ camera: Camera }>(`/cameras/${camera.id}`, body);
         // Detection/resolution changes go through the settings endpoint as well.

@@ -9,8 +9,9 @@ import { useLiveSocket } from '../live/LiveContext';
 const PER_PAGE = 12;
 
 function Thumb({ camera }: { camera: Camera }) {
-  const [ok, setOk] = useState(true);
   const token = api.accessToken ?? '';
+  const [failedFor, setFailedFor] = useState<string | null>(null);
+  const ok = failedFor !== token; // a new token (after a refresh) retries the stream
   if (camera.status !== 'live' || !ok)
     return <div className="thumb placeholder">{camera.status === 'live' ? 'no video' : camera.status}</div>;
   return (
@@ -18,7 +19,7 @@ function Thumb({ camera }: { camera: Camera }) {
       className="thumb"
       alt={`Live frame from ${camera.name}`}
       src={`/api/v1/cameras/${camera.id}/mjpeg?fps=2&width=320&token=${encodeURIComponent(token)}`}
-      onError={() => setOk(false)}
+      onError={() => setFailedFor(token)}
       loading="lazy"
     />
   );
