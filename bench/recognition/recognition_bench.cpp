@@ -7,7 +7,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 #include <memory>
 #include <random>
 #include <string>
@@ -98,6 +101,34 @@ void BM_ExactTop1(benchmark::State& state, size_t n, SimdKernel k) {
   state.counters["rows_per_s"] = benchmark::Counter(double(n) * state.iterations(), benchmark::Counter::kIsRate);
   state.counters["GB_per_s"] = benchmark::Counter(double(n) * kDim * 4 * state.iterations() / 1e9,
                                                   benchmark::Counter::kIsRate);
+}
+
+// Search latency while another thread enrols and deletes one embedding every 0.5 ms (far
+// above a real enrolment rate): shows what the shared_mutex costs readers.
+void BM_ExactTop1WithWriter(benchmark::State& state, size_t n) {
+  auto d = data_for(n);
+  GalleryOptions opt;
+  opt.dim = kDim;
+  opt.hnsw_above = 0;
+  auto g = make_gallery(*d, opt);
+  std::atomic<bool> stop{false};
+  std::atomic<long> writes{0};
+  std::thread writer([&] {
+    std::vector<float> v(d->flat.begin(), d->flat.begin() + kDim);
+    EmbeddingId id = EmbeddingId(n) + 1;
+    while (!stop) {
+      if (!g->add(id, PersonId(id), v)) std::abort();
+      g->remove(id - 1 >= EmbeddingId(n) + 1 ? id - 1 : -1);
+      ++id;
+      ++writes;
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(g->search(d->query(i++), 1, SearchMode::Exact));
+  stop = true;
+  writer.join();
+  state.counters["writes"] = double(writes.load());
 }
 
 void BM_Int8Top1(benchmark::State& state, size_t n) {
@@ -194,6 +225,10 @@ int main(int argc, char** argv) {
         ->Iterations(it)
         ->Unit(benchmark::kMillisecond);
 #endif
+    if (n == 100'000)
+      benchmark::RegisterBenchmark(("GalleryExactTop1WithWriter/" + sz).c_str(), BM_ExactTop1WithWriter, n)
+          ->Iterations(it)
+          ->Unit(benchmark::kMillisecond);
     if (n <= 100'000)  // HNSW build of 1M x 512 takes far too long on 2 cores
       benchmark::RegisterBenchmark(("GalleryHnswTop1/" + sz).c_str(), BM_HnswTop1, n)
           ->Iterations(it * 10)

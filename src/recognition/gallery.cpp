@@ -662,4 +662,38 @@ std::vector<PersonHit> Gallery::search(std::span<const float> query, size_t k, S
   return top.take();
 }
 
+// ---------------------------------------------------------------------------------------
+Result<std::shared_ptr<Gallery>> GallerySet::get_or_create(const std::string& embedder_id, size_t dim) {
+  if (dim == 0) return Error::make("VALIDATION_ERROR", "embedding dimension must be > 0");
+  std::lock_guard lock(mu_);
+  auto& g = galleries_[embedder_id];
+  if (!g) {
+    GalleryOptions opt = defaults_;
+    opt.dim = dim;
+    g = std::make_shared<Gallery>(embedder_id, opt);
+  } else if (g->dim() != dim) {
+    return Error::make("VALIDATION_ERROR", "gallery '" + embedder_id + "' holds " + std::to_string(g->dim()) +
+                                               "-d embeddings, not " + std::to_string(dim) + "-d");
+  }
+  return g;
+}
+
+std::shared_ptr<Gallery> GallerySet::get(const std::string& embedder_id) const {
+  std::lock_guard lock(mu_);
+  auto it = galleries_.find(embedder_id);
+  return it == galleries_.end() ? nullptr : it->second;
+}
+
+bool GallerySet::drop(const std::string& embedder_id) {
+  std::lock_guard lock(mu_);
+  return galleries_.erase(embedder_id) > 0;
+}
+
+std::vector<std::string> GallerySet::embedder_ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& kv : galleries_) out.push_back(kv.first);
+  return out;
+}
+
 }  // namespace argus

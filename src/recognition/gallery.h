@@ -12,7 +12,9 @@
 // more than `hnsw_above` embeddings. Results are aggregated per person (best score).
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -150,6 +152,24 @@ class Gallery {
   std::vector<std::unique_ptr<int8_t[]>> qchunks_; // int8 rows, same layout as chunks_
   std::vector<float> qscale_;                      // per row: value = int8 * scale
   std::vector<int32_t> qsum_;                      // per row: sum of int8 values
+};
+
+// One Gallery per embedder id (embeddings of different models never meet). Thread-safe;
+// galleries are shared_ptr so a search in flight keeps its gallery alive across a drop().
+class GallerySet {
+ public:
+  explicit GallerySet(GalleryOptions defaults = {}) : defaults_(defaults) {}
+  // The gallery for `embedder_id`, created with `dim` on first use. Error
+  // "VALIDATION_ERROR" when it exists with another dimension.
+  Result<std::shared_ptr<Gallery>> get_or_create(const std::string& embedder_id, size_t dim);
+  std::shared_ptr<Gallery> get(const std::string& embedder_id) const;  // null when absent
+  bool drop(const std::string& embedder_id);
+  std::vector<std::string> embedder_ids() const;
+
+ private:
+  GalleryOptions defaults_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Gallery>> galleries_;
 };
 
 }  // namespace argus

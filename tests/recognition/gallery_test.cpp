@@ -326,3 +326,24 @@ TEST(Gallery, Int8SearchMatchesExact) {
   EXPECT_NEAR(hit[0].score, 1.f, 1e-5);
   EXPECT_TRUE(hit[0].person_id == 99999 || hit[0].person_id == 1);  // id 1 and 5 hold the same vector
 }
+
+TEST(GallerySet, OneGalleryPerEmbedder) {
+  GalleryOptions defaults;
+  defaults.hnsw_above = 123;
+  GallerySet set(defaults);
+  EXPECT_EQ(set.get("fr_feature"), nullptr);
+  auto a = set.get_or_create("fr_feature", 512);
+  ASSERT_TRUE(a);
+  EXPECT_EQ((*a)->dim(), 512u);
+  auto again = set.get_or_create("fr_feature", 512);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), a->get());
+  auto wrong = set.get_or_create("fr_feature", 128);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "VALIDATION_ERROR");
+  ASSERT_TRUE(set.get_or_create("faceapi_resnet128", 128));
+  EXPECT_EQ(set.embedder_ids().size(), 2u);
+  EXPECT_TRUE(set.drop("fr_feature"));
+  EXPECT_EQ(set.get("fr_feature"), nullptr);
+  EXPECT_EQ((*a)->dim(), 512u);  // still usable by whoever holds it
+}
