@@ -271,12 +271,61 @@ export function OnboardingDialog({ onClose, onCreated }: { onClose(): void; onCr
   );
 }
 
+function PersonEdit({ person, onSaved, onCancel }: { person: Person; onSaved(): void; onCancel(): void }) {
+  const [name, setName] = useState(person.name);
+  const [employeeId, setEmployeeId] = useState(person.employee_id ?? '');
+  const [department, setDepartment] = useState(person.department ?? '');
+  const [consent, setConsent] = useState(!!person.consent?.given);
+  const [err, setErr] = useState<unknown>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setErr(null);
+    try {
+      await api.put(`/persons/${person.id}`, {
+        name: name.trim(),
+        employee_id: employeeId || null,
+        department: department || null,
+        consent_given: consent,
+        consent_date: consent ? person.consent?.date ?? new Date().toISOString().slice(0, 10) : null,
+      });
+      onSaved();
+    } catch (e2) {
+      setErr(e2);
+    }
+  }
+  const fe = (...n: string[]) => fieldError(err, ...n);
+  return (
+    <form onSubmit={submit} className="form" aria-label="Edit person" noValidate>
+      <ErrorBanner error={err instanceof ApiError && Object.keys(err.details).length ? null : err} />
+      <div className="form-grid">
+        <Field label="Full name" name="name" error={fe('name')}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label="Employee ID" name="employee_id" error={fe('employee_id')}>
+          {(p) => <input {...p} value={employeeId} onChange={(e) => setEmployeeId(e.target.value)} />}
+        </Field>
+        <Field label="Department" name="department" error={fe('department')}>
+          {(p) => <input {...p} value={department} onChange={(e) => setDepartment(e.target.value)} />}
+        </Field>
+        <label className="toggle">
+          <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} /> Consent given
+        </label>
+      </div>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary">Save details</button>
+      </div>
+    </form>
+  );
+}
+
 function PersonDetail({ personId, canEdit, onClose, onChanged }: { personId: number; canEdit: boolean; onClose(): void; onChanged(): void }) {
   const { data: person, error, reload } = useAsync((s) => api.get<{ person: Person }>(`/persons/${personId}`, undefined, s).then((r) => r.data.person ?? (r.data as any)), [personId]);
   const [photos, setPhotos] = useState<Photo[]>([]);
   const [verdicts, setVerdicts] = useState<ImageVerdict[]>([]);
   const [err, setErr] = useState<unknown>(null);
   const [confirm, setConfirm] = useState(false);
+  const [editing, setEditing] = useState(false);
 
   async function upload() {
     setErr(null);
@@ -305,8 +354,24 @@ function PersonDetail({ personId, canEdit, onClose, onChanged }: { personId: num
   return (
     <Modal title={person?.name ?? 'Person'} onClose={onClose} wide>
       <ErrorBanner error={error ?? err} />
-      {person && (
+      {person && editing && (
+        <PersonEdit
+          person={person}
+          onCancel={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            reload();
+            onChanged();
+          }}
+        />
+      )}
+      {person && !editing && (
         <>
+          {canEdit && (
+            <div className="actions">
+              <button type="button" onClick={() => setEditing(true)}>Edit details</button>
+            </div>
+          )}
           <dl className="kv">
             <dt>Employee ID</dt><dd>{person.employee_id || '–'}</dd>
             <dt>Department</dt><dd>{person.department || '–'}</dd>
