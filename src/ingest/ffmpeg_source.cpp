@@ -11,6 +11,7 @@ extern "C" {
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <climits>
 #include <mutex>
 #include <thread>
@@ -134,7 +135,10 @@ Status FfmpegSource::open_input() {
   const AVInputFormat* ifmt = nullptr;
   std::string url = url_;
   // FFmpeg 5.1 takes socket/read timeouts in microseconds.
-  std::string timeout_us = std::to_string(static_cast<int64_t>(opt_.stall_timeout_ms) * 1000);
+  // The interrupt callback enforces the open and stall deadlines exactly; the protocol's own
+  // socket timeout is only a backstop, so it must not fire before either of them.
+  std::string timeout_us =
+      std::to_string(static_cast<int64_t>(std::max(opt_.stall_timeout_ms, opt_.open_timeout_ms) + 1000) * 1000);
   switch (kind_) {
     case Kind::kRtsp:
       url = with_credentials(url_, opt_.username, opt_.password);
@@ -184,6 +188,9 @@ Status FfmpegSource::open_input() {
     fmt->probesize = 1 << 20;
     fmt->max_analyze_duration = 2 * AV_TIME_BASE;
     rc = avformat_find_stream_info(fmt, nullptr);
+    // Cut short by the deadline, probing may "succeed" on partial data and leave the demuxer
+    // at a latched end of stream; report the timeout instead of a source that reads EOF.
+    if (should_abort()) return Error::make(source_error::kTimeout, "open timed out while probing " + redact_url(url_));
     if (rc < 0) return Error::make(source_error::kOpenFailed, "no stream info: " + av_err(rc));
   }
   const AVCodec* codec = nullptr;

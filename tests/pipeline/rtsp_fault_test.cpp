@@ -103,3 +103,30 @@ TEST(PipelineFaults, StalledSocketSourceTimesOutAndReconnects) {
   mgr.stop_all();
   EXPECT_GE(conns.load(), 2);
 }
+
+TEST(PipelineFaults, FrozenRtspServerStallsThenRecovers) {
+  if (!rtsp_peer_available()) GTEST_SKIP() << "GStreamer RTSP server for Python missing (scripts/apt-packages.txt)";
+  TempDir dir;
+  std::string clip = make_clip(dir.path(), "h264", 10);
+  RtspPeer server({"cam=" + clip}, {"--loops", "3"});
+  ASSERT_NE(server.port(), 0);
+  PipelineConfig cfg;
+  cfg.reconnect = {200, 400};
+  CameraManager mgr(cfg, nullptr, nullptr);
+  SourceOptions opt;
+  opt.stall_timeout_ms = 1000;
+  opt.open_timeout_ms = 5000;  // a loaded CI box needs seconds to preroll the server's media
+  ASSERT_TRUE(mgr.start_camera(CameraConfig{.id = 9, .type = "rtsp", .url = server.url("cam"), .source = opt}).ok());
+  ASSERT_TRUE(wait_until([&] { return mgr.state(9) == SessionState::kLive; }, 15s));
+  // SIGSTOP: the TCP connection stays up but no byte arrives - only the stall timeout notices.
+  server.signal(SIGSTOP);
+  auto t0 = SteadyClock::now();
+  ASSERT_TRUE(wait_until([&] { return mgr.state(9) != SessionState::kLive; }, 5s));
+  EXPECT_LT(SteadyClock::now() - t0, 3s);
+  EXPECT_NE(mgr.stats(9)["last_error"].get<std::string>().find("TIMEOUT"), std::string::npos) << mgr.stats(9).dump();
+  std::this_thread::sleep_for(1500ms);  // reconnects time out against the frozen server
+  server.signal(SIGCONT);
+  ASSERT_TRUE(wait_until([&] { return mgr.state(9) == SessionState::kLive; }, 15s));
+  EXPECT_EQ(mgr.stats(9)["reconnections"], 1);
+  mgr.stop_all();
+}

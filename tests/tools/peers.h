@@ -76,6 +76,10 @@ class ChildProcess {
       buf_.append(tmp, static_cast<size_t>(n));
     }
   }
+  // Sends a signal without waiting (SIGSTOP/SIGCONT to freeze a peer).
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   void kill(int sig = SIGKILL) {
     if (pid_ <= 0) return;
     ::kill(pid_, sig);
@@ -194,6 +198,7 @@ class RtspPeer {
   }
   int port() const { return port_; }
   void kill() { proc_->kill(); }
+  void signal(int sig) { proc_->signal(sig); }
   std::string url(const std::string& mount, const std::string& creds = "") const {
     return "rtsp://" + (creds.empty() ? "" : creds + "@") + "127.0.0.1:" + std::to_string(port_) + "/" + mount;
   }
