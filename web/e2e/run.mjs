@@ -333,8 +333,14 @@ async function enrolWith(files) {
   await dialog.locator('#photo-input').setInputFiles(files);
   await dialog.getByRole('img', { name: /Photo 1/ }).waitFor();
   await dialog.getByRole('button', { name: /^Enrol/ }).click();
-  await dialog.getByTestId('verdict').first().waitFor({ timeout: 60000 });
+  // either per-image verdicts, or an error banner (e.g. 4xx without verdicts)
+  await Promise.race([
+    dialog.getByTestId('verdict').first().waitFor({ timeout: 60000 }),
+    dialog.locator('.banner.error').first().waitFor({ timeout: 60000 }),
+  ]);
+  await page.waitForTimeout(300);
   const verdicts = await dialog.getByTestId('verdict').allInnerTexts();
+  if (!verdicts.length) verdicts.push(`error: ${await dialog.locator('.banner.error').first().innerText()}`);
   await shot('07-enrol-verdicts.png', 'Enrolment dialog after upload: per-photo verdicts from the API (OK with quality, or the rejection reason).');
   const r = await apiCall('GET', `/persons?search=${encodeURIComponent(personName)}`, adminToken);
   const id = r.json?.data?.persons?.find((p) => p.name === personName)?.id ?? null;
@@ -510,7 +516,7 @@ await step('a viewer cannot reach admin pages', async () => {
 
 await step('no uncaught errors in the page', async () => {
   if (pageErrors.length) throw new Error(pageErrors.map((e) => `${e.url}: ${e.text}`).join('\n'));
-  const appErrors = consoleErrors.filter((e) => !/Failed to load resource|net::ERR_|status of (4|5)\d\d/.test(e.text));
+  const appErrors = consoleErrors.filter((e) => !/Failed to load resource|net::ERR_|status of (4|5)\d\d|WebSocket connection to .* failed/.test(e.text));
   if (appErrors.length) throw new Error(appErrors.map((e) => `${e.url}: ${e.text}`).join('\n'));
   const net = consoleErrors.length - appErrors.length;
   return net ? `${net} network error(s) logged by the browser (see e2e-report.json)` : 'console clean';

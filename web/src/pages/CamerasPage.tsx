@@ -55,7 +55,12 @@ export function formFromCamera(c?: Partial<Camera> & { source?: string }): Camer
   };
 }
 
-const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+/** Integer fields: blank = not sent; anything else is sent as typed (rounded when numeric) so the API validates it. */
+const num = (s: string) => {
+  if (s.trim() === '') return undefined;
+  const n = Number(s);
+  return isFinite(n) ? Math.round(n) : s.trim();
+};
 
 /** JSON body for POST /cameras or PUT /cameras/{id}. Blank credentials are left out (unchanged). */
 export function cameraPayload(v: CameraFormValues) {

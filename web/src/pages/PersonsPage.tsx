@@ -281,13 +281,9 @@ function PersonEdit({ person, onSaved, onCancel }: { person: Person; onSaved(): 
     e.preventDefault();
     setErr(null);
     try {
-      await api.put(`/persons/${person.id}`, {
-        name: name.trim(),
-        employee_id: employeeId || null,
-        department: department || null,
-        consent_given: consent,
-        consent_date: consent ? person.consent?.date ?? new Date().toISOString().slice(0, 10) : null,
-      });
+      const body: Record<string, unknown> = { name: name.trim(), employee_id: employeeId, department, consent_given: consent };
+      if (consent) body.consent_date = person.consent?.date || new Date().toISOString().slice(0, 10);
+      await api.put(`/persons/${person.id}`, body);
       onSaved();
     } catch (e2) {
       setErr(e2);
