@@ -442,11 +442,21 @@ await step('attendance and system pages render', async () => {
   await page.getByRole('heading', { name: 'Resources' }).waitFor();
   await page.waitForTimeout(1000);
   await shot('11-system.png', 'System: health, CPU/memory/GPU/disk, per-camera statistics, model registry and configuration editor.');
-  await page.getByLabel(/Configuration \(JSON\)/).fill('{"detectionThreshold": 7, "noSuchKey": 1}');
+  // an out-of-range value: the API's message must appear under that field
+  const thr = page.getByLabel('Detection threshold', { exact: true });
+  await thr.fill('7');
   await page.getByRole('button', { name: 'Save configuration' }).click();
-  await page.locator('#cfg-errors li, #cfg-errors .field-error').first().waitFor({ timeout: 10000 });
-  await shot('12-config-errors.png', 'Configuration editor after saving out-of-range and unknown keys: the API validation errors per key.');
+  await page.locator('.field.has-error .field-error').first().waitFor({ timeout: 10000 });
+  await thr.scrollIntoViewIfNeeded();
+  await shot('12-config-errors.png', 'Configuration editor after saving an out-of-range value: the API validation error shown under its field.');
   await page.getByRole('button', { name: 'Revert' }).click();
+  // an unknown key in JSON mode: listed by key
+  await page.getByLabel('Edit as JSON').check();
+  await page.getByLabel('Configuration (JSON)').fill('{"noSuchKey": 1}');
+  await page.getByRole('button', { name: 'Save configuration' }).click();
+  await page.locator('#cfg-errors li').first().waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Revert' }).click();
+  await page.getByLabel('Edit as JSON').uncheck();
 });
 
 await step('admin creates a viewer user', async () => {

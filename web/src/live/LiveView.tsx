@@ -181,11 +181,12 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
   useEffect(() => {
     let stop = false;
     let last = Date.now();
+    let pauseUntil = 0;
     const offMsg = sock?.onMessage((m) => {
       if (m.type === 'detection_event' && Number(m.data?.camera_id) === cameraId) last = Date.now();
     });
     const id = setInterval(async () => {
-      if (stop || Date.now() - last < 3000) return;
+      if (stop || Date.now() - last < 3000 || Date.now() < pauseUntil) return;
       try {
         const { data } = await api.get<any>('/detections/live', { camera_id: cameraId });
         const r = pickLiveResult(data, cameraId);
@@ -194,8 +195,9 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
           trails.current.update(r);
           redraw();
         }
-      } catch {
-        /* endpoint missing or camera idle */
+      } catch (e) {
+        // endpoint missing (404/405) or failing: ask again much later
+        pauseUntil = Date.now() + ((e as { status?: number })?.status === 404 || (e as { status?: number })?.status === 405 ? 60000 : 10000);
       }
     }, 1500);
     return () => {

@@ -173,57 +173,135 @@ function Models({ isAdmin }: { isAdmin: boolean }) {
   );
 }
 
+const CONFIG_ENUMS: Record<string, string[]> = { performanceMode: ['fast', 'balanced', 'high_accuracy'] };
+
+/** "detectionThreshold" -> "Detection threshold" */
+export function humanizeKey(k: string): string {
+  const words = k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_.]/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Only the keys whose value changed (the API validates each key it receives). */
+export function configDiff(orig: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(next)) if (JSON.stringify(orig[k]) !== JSON.stringify(v)) out[k] = v;
+  return out;
+}
+
 function ConfigEditor({ isAdmin }: { isAdmin: boolean }) {
   const { data, error, reload } = useAsync((s) => api.get<{ config: Record<string, unknown> }>('/system/config', undefined, s).then((r) => r.data.config ?? {}), []);
+  const [values, setValues] = useState<Record<string, unknown>>({});
+  const [raw, setRaw] = useState(false);
   const [text, setText] = useState('');
   const [err, setErr] = useState<unknown>(null);
   const [parseErr, setParseErr] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => {
-    if (data) setText(JSON.stringify(data, null, 2));
+    if (data) {
+      setValues(data);
+      setText(JSON.stringify(data, null, 2));
+    }
   }, [data]);
   async function save(e: FormEvent) {
     e.preventDefault();
     setErr(null);
     setMsg(null);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-      setParseErr(null);
-    } catch (e2) {
-      setParseErr(`Not valid JSON: ${(e2 as Error).message}`);
+    let next: Record<string, unknown> = values;
+    if (raw) {
+      try {
+        next = JSON.parse(text);
+        setParseErr(null);
+      } catch (e2) {
+        setParseErr(`Not valid JSON: ${(e2 as Error).message}`);
+        return;
+      }
+    }
+    const body = configDiff(data ?? {}, next);
+    if (!Object.keys(body).length) {
+      setMsg('Nothing changed.');
       return;
     }
     try {
       await api.put('/system/config', body);
-      setMsg('Configuration saved.');
+      setMsg(`Saved: ${Object.keys(body).join(', ')}.`);
       reload();
     } catch (e2) {
       setErr(e2);
     }
   }
-  const details = err instanceof ApiError ? Object.entries(err.details) : [];
+  function revert() {
+    if (!data) return;
+    setValues(data);
+    setText(JSON.stringify(data, null, 2));
+    setErr(null);
+    setParseErr(null);
+  }
+  const details = err instanceof ApiError ? err.details : {};
+  const known = new Set(Object.keys(values));
+  const stray = Object.entries(details).filter(([k]) => raw || !known.has(k));
+  const set = (k: string, v: unknown) => setValues((p) => ({ ...p, [k]: v }));
   return (
     <section className="panel" aria-labelledby="cfg-title">
-      <h2 id="cfg-title">Configuration</h2>
-      <ErrorBanner error={error ?? (details.length ? null : err)} />
+      <div className="page-head">
+        <h2 id="cfg-title">Configuration</h2>
+        <label className="toggle">
+          <input type="checkbox" checked={raw} onChange={(e) => { setRaw(e.target.checked); if (e.target.checked) setText(JSON.stringify(values, null, 2)); }} /> Edit as JSON
+        </label>
+      </div>
+      <ErrorBanner error={error ?? (Object.keys(details).length ? null : err)} />
       {msg && <Notice>{msg}</Notice>}
-      <form onSubmit={save}>
-        <div className="field">
-          <label htmlFor="cfg-text">Configuration (JSON){isAdmin ? '' : ' — read only'}</label>
-          <textarea id="cfg-text" rows={14} spellCheck={false} value={text} readOnly={!isAdmin} onChange={(e) => setText(e.target.value)} aria-invalid={details.length > 0 || !!parseErr} aria-describedby="cfg-errors" />
-        </div>
+      {!isAdmin && <p className="muted">Read only: changing the configuration needs the admin role.</p>}
+      <form onSubmit={save} noValidate>
+        {raw ? (
+          <div className="field">
+            <label htmlFor="cfg-text">Configuration (JSON)</label>
+            <textarea id="cfg-text" rows={14} spellCheck={false} value={text} readOnly={!isAdmin} onChange={(e) => setText(e.target.value)} aria-invalid={stray.length > 0 || !!parseErr} aria-describedby="cfg-errors" />
+          </div>
+        ) : (
+          <div className="form-grid config-grid">
+            {Object.entries(values).map(([k, v]) => {
+              const fe = err instanceof ApiError ? err.field(k) : undefined;
+              const kind = typeof (data && k in data ? data[k] : v); // the input type follows the stored value
+              if (kind === 'boolean')
+                return (
+                  <div key={k} className={`field${fe ? ' has-error' : ''}`}>
+                    <label className="toggle">
+                      <input type="checkbox" name={k} checked={!!v} disabled={!isAdmin} onChange={(e) => set(k, e.target.checked)} /> {humanizeKey(k)}
+                    </label>
+                    {fe && <small className="field-error" role="alert">{fe}</small>}
+                  </div>
+                );
+              return (
+                <Field key={k} label={humanizeKey(k)} name={k} error={fe}>
+                  {(p) =>
+                    CONFIG_ENUMS[k] ? (
+                      <select {...p} value={String(v)} disabled={!isAdmin} onChange={(e) => set(k, e.target.value)}>
+                        {CONFIG_ENUMS[k].map((o) => <option key={o}>{o}</option>)}
+                      </select>
+                    ) : kind === 'number' ? (
+                      <input {...p} type="number" step="any" value={String(v)} readOnly={!isAdmin} onChange={(e) => set(k, e.target.value === '' ? '' : Number(e.target.value))} />
+                    ) : kind === 'string' ? (
+                      <input {...p} value={String(v)} readOnly={!isAdmin} onChange={(e) => set(k, e.target.value)} />
+                    ) : (
+                      <input {...p} value={JSON.stringify(v)} readOnly title="Edit as JSON to change this value" />
+                    )
+                  }
+                </Field>
+              );
+            })}
+          </div>
+        )}
         <div id="cfg-errors" role="alert">
           {parseErr && <p className="field-error">{parseErr}</p>}
-          {details.length > 0 && (
+          {stray.length > 0 && (
             <ul className="field-error">
-              {details.map(([k, v]) => <li key={k}><code>{k}</code>: {v.join(' ')}</li>)}
+              {stray.map(([k, v]) => <li key={k}><code>{k}</code>: {v.join(' ')}</li>)}
             </ul>
           )}
         </div>
         {isAdmin && (
           <div className="actions">
-            <button type="button" onClick={() => data && setText(JSON.stringify(data, null, 2))}>Revert</button>
+            <button type="button" onClick={revert}>Revert</button>
             <button type="submit" className="primary">Save configuration</button>
           </div>
         )}
