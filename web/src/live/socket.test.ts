@@ -124,3 +124,26 @@ describe('LiveSocket auth rejection', () => {
     vi.useRealTimers();
   });
 });
+
+describe('LiveSocket restart', () => {
+  it('ignores late events from a socket it already replaced (stop + start)', async () => {
+    vi.useFakeTimers();
+    const s = new LiveSocket(() => 't', 'ws://x', FakeWS as unknown as typeof WebSocket);
+    const got: string[] = [];
+    s.onMessage((m) => got.push(m.type));
+    s.start();
+    const first = FakeWS.last!;
+    s.stop();
+    s.start();
+    const second = FakeWS.last!;
+    second.open();
+    first.onmessage!({ data: JSON.stringify({ type: 'stale' }) });
+    (first.onclose as any)({ code: 1000 });
+    await vi.advanceTimersByTimeAsync(15000);
+    expect(FakeWS.last).toBe(second); // no reconnect triggered by the stale close
+    second.onmessage!({ data: JSON.stringify({ type: 'fresh' }) });
+    expect(got).toEqual(['fresh']);
+    s.stop();
+    vi.useRealTimers();
+  });
+});

@@ -105,6 +105,7 @@ export class LiveSocket {
       this.setState('open');
     };
     ws.onmessage = (ev: MessageEvent) => {
+      if (this.ws !== ws) return;
       if (typeof ev.data === 'string') {
         let m: WsMessage;
         try {
@@ -122,7 +123,8 @@ export class LiveSocket {
       }
     };
     ws.onclose = (ev?: CloseEvent) => {
-      if (this.ws === ws) this.ws = null;
+      if (this.ws !== ws) return; // a socket we already replaced or stopped
+      this.ws = null;
       const code = ev?.code ?? 0;
       if (code === 4001 || code === 4401 || code === 1008) this.authRejected = true;
       if (!this.stopped) {
