@@ -55,10 +55,12 @@ describe('LiveSocket', () => {
     ws.open();
     expect(ws.sent[0]).toEqual({ type: 'auth', token: 'tok' });
     expect(ws.sent[1]).toEqual({ type: 'subscribe', camera_id: 3, video: { fps: 5, width: 640 } });
-    un1();
-    expect(ws.sent).toHaveLength(2);
+    un1(); // the video holder leaves: the bare subscription remains, without video
+    expect(ws.sent[2]).toEqual({ type: 'subscribe', camera_id: 3 });
     un2();
-    expect(ws.sent[2]).toEqual({ type: 'unsubscribe', camera_id: 3 });
+    expect(ws.sent[3]).toEqual({ type: 'unsubscribe', camera_id: 3 });
+    un2(); // releasing twice is harmless
+    expect(ws.sent).toHaveLength(4);
     s.stop();
   });
 
@@ -145,5 +147,25 @@ describe('LiveSocket restart', () => {
     expect(got).toEqual(['fresh']);
     s.stop();
     vi.useRealTimers();
+  });
+});
+
+describe('LiveSocket subscriptions', () => {
+  it('sends video only while a holder wants it', () => {
+    const s = new LiveSocket(() => null, 'ws://x', FakeWS as unknown as typeof WebSocket);
+    s.start();
+    const ws = FakeWS.last!;
+    ws.open();
+    const bare = s.subscribe({ camera_id: 1 });
+    const video = s.subscribe({ camera_id: 1, video: { fps: 5, width: 640 } });
+    video();
+    bare();
+    expect(ws.sent).toEqual([
+      { type: 'subscribe', camera_id: 1 },
+      { type: 'subscribe', camera_id: 1, video: { fps: 5, width: 640 } },
+      { type: 'subscribe', camera_id: 1 },
+      { type: 'unsubscribe', camera_id: 1 },
+    ]);
+    s.stop();
   });
 });

@@ -50,7 +50,7 @@ export class LiveSocket {
   private msgListeners = new Set<MsgListener>();
   private frameListeners = new Set<FrameListener>();
   private stateListeners = new Set<StateListener>();
-  private subs = new Map<number, { sub: Subscription; refs: number }>();
+  private subs = new Map<number, Subscription[]>();
   private retry = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
@@ -101,7 +101,7 @@ export class LiveSocket {
       this.retry = 0;
       const token = this.getToken();
       if (token) ws.send(JSON.stringify({ type: 'auth', token }));
-      for (const { sub } of this.subs.values()) ws.send(JSON.stringify({ type: 'subscribe', ...sub }));
+      for (const camId of this.subs.keys()) ws.send(JSON.stringify({ type: 'subscribe', ...this.effective(camId) }));
       this.setState('open');
     };
     ws.onmessage = (ev: MessageEvent) => {
@@ -153,26 +153,38 @@ export class LiveSocket {
     if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m));
   }
 
+  /** The subscription sent for a camera: the first holder that wants video wins, else the first. */
+  private effective(camId: number): Subscription | null {
+    const list = this.subs.get(camId);
+    if (!list || !list.length) return null;
+    return list.find((x) => x.video) ?? list[0];
+  }
+
   subscribe(sub: Subscription): () => void {
-    const cur = this.subs.get(sub.camera_id);
-    if (cur) {
-      cur.refs++;
-      // a richer subscription (with video) replaces a bare one
-      if (sub.video && !cur.sub.video) {
-        cur.sub = sub;
-        this.sendJson({ type: 'subscribe', ...sub });
-      }
-    } else {
-      this.subs.set(sub.camera_id, { sub, refs: 1 });
-      this.sendJson({ type: 'subscribe', ...sub });
-    }
+    const before = this.effective(sub.camera_id);
+    const list = this.subs.get(sub.camera_id) ?? [];
+    const mine = { ...sub };
+    list.push(mine);
+    this.subs.set(sub.camera_id, list);
+    const after = this.effective(sub.camera_id)!;
+    if (JSON.stringify(before) !== JSON.stringify(after)) this.sendJson({ type: 'subscribe', ...after });
+    let done = false;
     return () => {
-      const c = this.subs.get(sub.camera_id);
-      if (!c) return;
-      if (--c.refs <= 0) {
+      if (done) return;
+      done = true;
+      const l = this.subs.get(sub.camera_id);
+      if (!l) return;
+      const prev = this.effective(sub.camera_id);
+      const i = l.indexOf(mine);
+      if (i >= 0) l.splice(i, 1);
+      if (!l.length) {
         this.subs.delete(sub.camera_id);
         this.sendJson({ type: 'unsubscribe', camera_id: sub.camera_id });
+        return;
       }
+      const next = this.effective(sub.camera_id)!;
+      // e.g. the live view closed while the dashboard still counts faces: drop the video
+      if (JSON.stringify(prev) !== JSON.stringify(next)) this.sendJson({ type: 'subscribe', ...next });
     };
   }
 
