@@ -82,6 +82,10 @@ void CameraSession::set_state(SessionState s, const std::string& detail) {
       }
       c_.down_since = {};
       c_.ever_live = true;
+    } else if (s == SessionState::kStopped) {
+      // A stopped camera is not "down": close an open downtime interval.
+      if (c_.down_since != SteadyClock::time_point{}) c_.downtime += now - c_.down_since;
+      c_.down_since = {};
     } else if (prev == SessionState::kLive && c_.down_since == SteadyClock::time_point{}) {
       c_.down_since = now;
     }
