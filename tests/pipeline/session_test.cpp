@@ -4,6 +4,8 @@
 
 #include "fakes.h"
 #include "pipeline/camera_manager.h"
+#include "pipeline/video_job.h"
+#include "test_util.h"
 
 using namespace argus;
 using namespace argus_test;
@@ -158,4 +160,34 @@ TEST(PipelineConfig, ReadsPipelineSection) {
   EXPECT_EQ(c.reconnect.base_ms, 10);
   EXPECT_EQ(c.reconnect.max_ms, 60000);
   EXPECT_EQ(c.tracker.max_lost, 5);
+}
+
+TEST(VideoJob, AnalysesAFileAtFullSpeedSampledByPts) {
+  TempDir dir;
+  std::string clip = dir.path() + "/job.mp4";
+  ASSERT_EQ(std::system(("ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=25 -t 4 -c:v libx264 -preset ultrafast "
+                         "-pix_fmt yuv420p " + clip + " < /dev/null").c_str()), 0);
+  FixedFaceAnalyzer analyzer;
+  RecordingSink sink;
+  VideoJobOptions o;
+  o.camera_id = 3;
+  o.sample_fps = 5;
+  auto summary = run_video_job(clip, analyzer, &sink, o);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ((*summary)["frames_decoded"], 100);
+  EXPECT_NEAR((*summary)["frames_analyzed"].get<int>(), 20, 1);  // 4 s at 5 fps
+  EXPECT_EQ((*summary)["tracks"], 1);
+  EXPECT_LT((*summary)["elapsed_ms"].get<double>(), 4000);  // faster than real time
+  ASSERT_FALSE(sink.results.empty());
+  EXPECT_EQ(sink.results.back().camera_id, 3);
+  EXPECT_GE(*sink.results.back().pts_ms, 3600);
+  ASSERT_EQ(sink.events.size(), 2u);  // started, ended (video time)
+  EXPECT_EQ(sink.events.back().second.type, TrackEvent::Type::kEnded);
+  EXPECT_GE(sink.events.back().second.last_seen_ms, 3600);
+  EXPECT_FALSE(run_video_job(dir.path() + "/missing.mp4", analyzer, nullptr).ok());
+  std::atomic<bool> cancel{true};
+  o.cancel = &cancel;
+  auto cancelled = run_video_job(clip, analyzer, nullptr, o);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled.value()["cancelled"], true);
 }
