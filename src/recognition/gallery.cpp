@@ -8,6 +8,11 @@
 #include <mutex>
 #include <stdexcept>
 
+#if defined(__SANITIZE_ADDRESS__)
+// hnswlib 0.6.2's prefetch hints read datal[j + 1], one entry past a link list (harmless in
+// practice, fixed upstream). Compiling its SSE/prefetch code out keeps ASan builds clean.
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 
 namespace argus {
@@ -446,20 +451,33 @@ std::vector<EmbeddingHit> Gallery::int8_candidates_locked(const float* q, size_t
   return out;
 }
 
-void Gallery::build_hnsw_locked() {
-  auto h = std::make_unique<Hnsw>(opt_.dim, ids_.size() + ids_.size() / 4 + 1024, opt_.hnsw_m,
-                                  opt_.hnsw_ef_construction);
-  h->index.setEf(opt_.hnsw_ef_search);
-  for (size_t i = 0; i < ids_.size(); ++i)
-    h->index.addPoint(row(i), static_cast<hnswlib::labeltype>(ids_[i]));
+Status Gallery::build_hnsw_unlocked() {
+  // Caller holds write_mu_, so no writer can change the rows while we read them under a
+  // SHARED lock: searches keep running (exactly) during the build, which takes seconds to
+  // minutes for 50k-1M rows. Only installing the finished index takes the exclusive lock.
+  std::unique_ptr<Hnsw> h;
+  try {
+    std::shared_lock lock(mu_);
+    h = std::make_unique<Hnsw>(opt_.dim, ids_.size() + ids_.size() / 4 + 1024, opt_.hnsw_m,
+                               opt_.hnsw_ef_construction);
+    h->index.setEf(opt_.hnsw_ef_search);
+    for (size_t i = 0; i < ids_.size(); ++i)
+      h->index.addPoint(row(i), static_cast<hnswlib::labeltype>(ids_[i]));
+  } catch (const std::exception& e) {
+    return Error::make("INTERNAL", std::string("HNSW build failed (exact search stays): ") + e.what());
+  }
+  std::unique_lock lock(mu_);
   hnsw_ = std::move(h);
+  return {};
 }
 
 Status Gallery::add(EmbeddingId id, PersonId person, std::span<const float> vec) {
   std::vector<float> unit(opt_.dim);
   if (auto st = normalise_into(vec, unit.data()); !st) return st;
-  std::unique_lock lock(mu_);
+  std::lock_guard writer(write_mu_);
+  bool build = false;
   try {
+    std::unique_lock lock(mu_);
     if (auto it = index_.find(id); it != index_.end()) {
       std::copy(unit.begin(), unit.end(), row(it->second));
       persons_[it->second] = person;
@@ -468,12 +486,13 @@ Status Gallery::add(EmbeddingId id, PersonId person, std::span<const float> vec)
     } else {
       append_locked(id, person, unit.data());
     }
-    // Crossing the threshold builds the index once, under the write lock. For 50k x 512
-    // that is seconds of blocked searches; load() at startup is the expected path there.
-    if (!hnsw_ && opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above) build_hnsw_locked();
+    // Crossing the threshold builds the index once (this call then takes as long as the
+    // build; other writers wait, readers do not).
+    build = !hnsw_ && opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above;
   } catch (const std::exception& e) {
     return Error::make("INTERNAL", std::string("gallery insert failed: ") + e.what());
   }
+  if (build) return build_hnsw_unlocked();
   return {};
 }
 
@@ -485,6 +504,7 @@ Status Gallery::load(std::vector<GalleryRecord> records) {
       return Error::make(st.error().code, "record " + std::to_string(r) + " (embedding " +
                                               std::to_string(rec.embedding_id) + "): " + st.error().message);
   }
+  std::lock_guard writer(write_mu_);
   std::unique_lock lock(mu_);
   chunks_.clear();
   ids_.clear();
@@ -506,16 +526,14 @@ Status Gallery::load(std::vector<GalleryRecord> records) {
       append_locked(rec.embedding_id, rec.person_id, rec.vector.data());
     }
   }
-  try {
-    if (opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above) build_hnsw_locked();
-  } catch (const std::exception& e) {
-    hnsw_.reset();  // exact search still works
-    return Error::make("INTERNAL", std::string("HNSW build failed: ") + e.what());
-  }
+  const bool build = opt_.hnsw_above > 0 && ids_.size() > opt_.hnsw_above;
+  lock.unlock();
+  if (build) return build_hnsw_unlocked();
   return {};
 }
 
 bool Gallery::remove(EmbeddingId id) {
+  std::lock_guard writer(write_mu_);
   std::unique_lock lock(mu_);
   auto it = index_.find(id);
   if (it == index_.end()) return false;
@@ -524,6 +542,7 @@ bool Gallery::remove(EmbeddingId id) {
 }
 
 size_t Gallery::remove_person(PersonId person) {
+  std::lock_guard writer(write_mu_);
   std::unique_lock lock(mu_);
   size_t n = 0;
   for (size_t i = ids_.size(); i-- > 0;) {  // backwards: swap-with-last never skips a row
@@ -536,6 +555,7 @@ size_t Gallery::remove_person(PersonId person) {
 }
 
 void Gallery::clear() {
+  std::lock_guard writer(write_mu_);
   std::unique_lock lock(mu_);
   chunks_.clear();
   ids_.clear();

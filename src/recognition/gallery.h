@@ -4,8 +4,9 @@
 //
 // Concurrency: std::shared_mutex. Searches share the lock; add/remove/load take it
 // exclusively for microseconds (rows live in fixed-size chunks, so an append never moves
-// existing rows and a delete moves one row). Copy-on-write snapshots were rejected: a
-// 1M x 512 gallery is 2 GB, and copying it on every enrolment is not an option.
+// existing rows and a delete moves one row); an HNSW build runs under the shared lock.
+// Copy-on-write snapshots were rejected: a 1M x 512 gallery is 2 GB, and copying it on
+// every enrolment is not an option.
 //
 // Search: exact top-k by dot product (embeddings are L2-normalised on insert) with AVX-512 /
 // AVX2+FMA / scalar kernels picked at run time, or HNSW (hnswlib) once the gallery holds
@@ -128,7 +129,7 @@ class Gallery {
   Status normalise_into(std::span<const float> in, float* out) const;
   void append_locked(EmbeddingId id, PersonId person, const float* unit);
   void remove_at_locked(size_t index);
-  void build_hnsw_locked();
+  Status build_hnsw_unlocked();  // needs write_mu_ held and mu_ NOT held
   bool hnsw_active_locked(SearchMode mode) const;
   std::vector<PersonHit> exact_persons_locked(const float* q, size_t k) const;
   std::vector<EmbeddingHit> exact_embeddings_locked(const float* q, size_t k) const;
@@ -142,6 +143,9 @@ class Gallery {
   GalleryOptions opt_;
   SimdKernel kernel_;
 
+  // Lock order: write_mu_ (writers only, serialises them) then mu_ (shared for searches).
+  // Holding write_mu_ lets a writer build the HNSW index under a shared mu_.
+  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   std::vector<std::unique_ptr<float[]>> chunks_;   // kChunkRows x dim each
   std::vector<EmbeddingId> ids_;                   // per row

@@ -347,3 +347,36 @@ TEST(GallerySet, OneGalleryPerEmbedder) {
   EXPECT_EQ(set.get("fr_feature"), nullptr);
   EXPECT_EQ((*a)->dim(), 512u);  // still usable by whoever holds it
 }
+
+TEST(Gallery, SearchesStayCorrectWhileHnswIsBuilt) {
+  std::mt19937 rng(10);
+  const size_t dim = 64;
+  GalleryOptions opt;
+  opt.dim = dim;
+  opt.hnsw_above = 3000;
+  opt.hnsw_ef_construction = 64;
+  Gallery g("e", opt);
+  std::vector<std::vector<float>> anchors;
+  for (int i = 0; i < 20; ++i) {
+    anchors.push_back(random_unit(rng, dim));
+    ASSERT_TRUE(g.add(1'000'000 + i, 1'000'000 + i, anchors.back()));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<long> failures{0}, searches{0};
+  std::thread reader([&] {
+    std::mt19937 r(11);
+    while (!stop) {
+      const int a = int(r() % anchors.size());
+      auto hits = g.search(anchors[a], 1);
+      if (hits.empty() || hits[0].person_id != 1'000'000 + a) ++failures;
+      ++searches;
+    }
+  });
+  // The add that crosses 3000 builds the index while the reader keeps searching.
+  for (int i = 0; i < 4000; ++i) ASSERT_TRUE(g.add(i, i, random_unit(rng, dim)));
+  stop = true;
+  reader.join();
+  EXPECT_TRUE(g.using_hnsw());
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(searches.load(), 0);
+}
