@@ -38,6 +38,12 @@ export function DashboardPage() {
     <section aria-labelledby="dash-title">
       <div className="page-head">
         <h1 id="dash-title">Dashboard</h1>
+        {data?.pagination && (
+          <span className="muted" data-testid="dash-summary">
+            {data.pagination.total} camera(s) · {cams.filter((c) => c.status === 'live').length} live on this page ·{' '}
+            {cams.reduce((n, c) => n + (people[c.id] ?? c.people_in_view ?? 0), 0)} people in view
+          </span>
+        )}
       </div>
       <ErrorBanner error={error} />
       {data && cams.length === 0 && (
