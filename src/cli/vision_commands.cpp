@@ -523,6 +523,117 @@ int run_eval_widerface(const CommonOpts& co, const std::string& images, const st
   return 0;
 }
 
+// ---------------------------------------------------------------- eval sizes
+// Detector recall by face size: LFW faces pasted at known sizes into real 1080p frames.
+int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vector<std::string>& frame_files,
+                   std::vector<int> sizes, std::vector<std::string> detectors, int frames_per_size, bool json,
+                   float threshold) {
+  auto vc = load_vision_config(co);
+  if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
+  std::vector<cv::Mat> frames;
+  for (const auto& f : frame_files) {
+    cv::Mat m = cv::imread(f);
+    if (m.empty()) continue;
+    if (m.cols != 1920 || m.rows != 1080) cv::resize(m, m, cv::Size(1920, 1080));
+    frames.push_back(m);
+  }
+  if (frames.empty()) { std::cerr << "no readable frames\n"; return 2; }
+  // Faces: LFW images with their given 5 points (eye distance gives the face size).
+  struct Src { std::string path; std::vector<PointF> l5; };
+  std::vector<Src> faces;
+  {
+    std::ifstream lf(lfw + "/landmarks_5pt.txt");
+    std::string line;
+    while (std::getline(lf, line) && faces.size() < 2000) {
+      std::istringstream ss(line);
+      Src s;
+      ss >> s.path;
+      s.l5.resize(5);
+      for (auto& q : s.l5) ss >> q.x >> q.y;
+      if (ss) faces.push_back(std::move(s));
+    }
+  }
+  if (faces.empty()) { std::cerr << "no LFW landmarks under " << lfw << "\n"; return 2; }
+  RegistryOptions ro;
+  ro.warmup_runs = 1;
+  auto reg = ModelRegistry::create(*vc, ro);
+  if (!reg) { std::cerr << "vision: " << reg.error().message << "\n"; return 1; }
+
+  // Build the test frames once: per size, frames_per_size frames with a grid of pasted faces.
+  struct Truth { float cx, cy, size; };
+  struct TestFrame { int size; cv::Mat img; std::vector<Truth> truth; };
+  std::vector<TestFrame> tests;
+  size_t next_face = 0;
+  for (int s : sizes) {
+    int cell_w = std::max(3 * s, 160), cell_h = std::max(3 * s, 160);
+    int cols = 1920 / cell_w, rows = 1080 / cell_h;
+    for (int k = 0; k < frames_per_size; ++k) {
+      TestFrame t{s, frames[(size_t(k) + size_t(s)) % frames.size()].clone(), {}};
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+          const Src& src = faces[next_face++ % faces.size()];
+          cv::Mat img = cv::imread(lfw + "/images/" + src.path);
+          if (img.empty()) continue;
+          float ex = (src.l5[0].x + src.l5[1].x) / 2, ey = (src.l5[0].y + src.l5[1].y) / 2;
+          float mx = (src.l5[3].x + src.l5[4].x) / 2, my = (src.l5[3].y + src.l5[4].y) / 2;
+          float eye_d = std::hypot(src.l5[1].x - src.l5[0].x, src.l5[1].y - src.l5[0].y);
+          float face = 2.5f * eye_d, cx = (ex + mx) / 2, cy = (ey + my) / 2;
+          float scale = s / face;
+          cv::Mat small;
+          cv::resize(img, small, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+          int ox = c * cell_w + cell_w / 2 - int(cx * scale), oy = r * cell_h + cell_h / 2 - int(cy * scale);
+          cv::Rect dst(ox, oy, small.cols, small.rows);
+          cv::Rect clip = dst & cv::Rect(0, 0, 1920, 1080);
+          small(cv::Rect(clip.x - dst.x, clip.y - dst.y, clip.width, clip.height)).copyTo(t.img(clip));
+          t.truth.push_back({ox + cx * scale, oy + cy * scale, float(s)});
+        }
+      tests.push_back(std::move(t));
+    }
+  }
+  Json out{{"frames_per_size", frames_per_size}, {"threshold", threshold}, {"detectors", Json::object()}};
+  for (const auto& id : detectors) {
+    auto m = (*reg)->get(id);
+    if (!m || !m->detector) { std::cerr << "detector " << id << " not available\n"; continue; }
+    std::vector<size_t> hit(sizes.size(), 0), total(sizes.size(), 0);
+    std::vector<double> ms(tests.size(), 0);
+    std::mutex mu;
+    parallel_for(tests.size(), 2, id.c_str(), [&](size_t i) {
+      const auto& t = tests[i];
+      DetectOptions dop{threshold, std::min(16.f, float(t.size)), true};
+      auto t0 = std::chrono::steady_clock::now();
+      auto d = m->detector->detect(t.img, dop);
+      ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      size_t si = size_t(std::find(sizes.begin(), sizes.end(), t.size) - sizes.begin());
+      size_t h = 0;
+      for (const auto& tr : t.truth) {
+        for (const auto& x : d ? *d : std::vector<Detection>{}) {
+          float dcx = x.box.x + x.box.w / 2, dcy = x.box.y + x.box.h / 2, ds = std::max(x.box.w, x.box.h);
+          if (std::hypot(dcx - tr.cx, dcy - tr.cy) < 0.4f * tr.size && ds > 0.5f * tr.size && ds < 2.2f * tr.size) {
+            ++h;
+            break;
+          }
+        }
+      }
+      std::lock_guard lock(mu);
+      hit[si] += h;
+      total[si] += t.truth.size();
+    });
+    Json r = Json::object();
+    for (size_t i = 0; i < sizes.size(); ++i)
+      r[std::to_string(sizes[i])] = Json{{"faces", total[i]}, {"recall", total[i] ? double(hit[i]) / total[i] : 0.0}};
+    std::sort(ms.begin(), ms.end());
+    out["detectors"][id] = Json{{"recall_by_size", r}, {"ms_per_frame_p50", ms[ms.size() / 2]}};
+    if (!json) {
+      std::printf("%-18s", id.c_str());
+      for (size_t i = 0; i < sizes.size(); ++i)
+        std::printf("  %3dpx %5.1f%%", sizes[i], total[i] ? 100.0 * hit[i] / total[i] : 0.0);
+      std::printf("   %.0f ms/frame\n", ms[ms.size() / 2]);
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_vision_commands(CLI::App& app) {
@@ -585,6 +696,27 @@ void add_vision_commands(CLI::App& app) {
   add_common(wf, *co);
   wf->callback([=] {
     int rc = run_eval_widerface(*co, *wf_images, *wf_gt, *wf_keep, *wf_json, *wf_th, *wf_min);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+  auto* sz = ev->add_subcommand("sizes", "detector recall by face size (LFW faces pasted into 1080p frames)");
+  auto sz_lfw = std::make_shared<std::string>();
+  auto sz_frames = std::make_shared<std::vector<std::string>>();
+  auto sz_sizes = std::make_shared<std::vector<int>>(std::vector<int>{16, 24, 32, 48, 64, 96, 128});
+  auto sz_dets = std::make_shared<std::vector<std::string>>(
+      std::vector<std::string>{"ultraface-ort", "blazeface-ort", "dlib-hog", "haar"});
+  auto sz_n = std::make_shared<int>(3);
+  auto sz_json = std::make_shared<bool>(false);
+  auto sz_th = std::make_shared<float>(0.6f);
+  sz->add_option("--lfw", *sz_lfw, "LFW directory (images/ and landmarks_5pt.txt)")->required();
+  sz->add_option("--frames", *sz_frames, "background frames (resized to 1920x1080)")->required();
+  sz->add_option("--sizes", *sz_sizes, "face sizes in pixels")->delimiter(',');
+  sz->add_option("--detectors", *sz_dets, "detector ids")->delimiter(',');
+  sz->add_option("--frames-per-size", *sz_n, "test frames per size");
+  sz->add_option("--threshold", *sz_th, "detection threshold");
+  sz->add_flag("--json", *sz_json, "JSON output");
+  add_common(sz, *co);
+  sz->callback([=] {
+    int rc = run_eval_sizes(*co, *sz_lfw, *sz_frames, *sz_sizes, *sz_dets, *sz_n, *sz_json, *sz_th);
     if (rc) throw CLI::RuntimeError(rc);
   });
 }

@@ -59,7 +59,7 @@ class FaceAnalyzer {
 
 // Fused-embedding id and its calibrated threshold (docs/accuracy.md).
 inline constexpr const char* kFusionEmbedderId = "fusion:fr-feature+faceapi-resnet128";
-inline constexpr float kFusionThreshold = 0.595f;
+inline constexpr float kFusionThreshold = 0.58f;
 inline constexpr FusionWeights kFusionWeights{0.5f, 0.5f};
 
 // Draws boxes, landmarks and scores (for `argus detect --draw`).

@@ -18,18 +18,16 @@ class HaarDetector final : public Detector {
     cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
     cv::equalizeHist(grey, grey);
     std::vector<cv::Rect> rects;
-    std::vector<int> levels;
-    std::vector<double> weights;
+    std::vector<int> neighbours;
     int min_side = std::max(12, int(o.min_face_size * 0.75f));
     {
       std::lock_guard lock(mu_);  // CascadeClassifier is not documented as thread-safe
-      cascade_.detectMultiScale(grey, rects, levels, weights, 1.1, 4, 0, cv::Size(min_side, min_side), cv::Size(),
-                                true);
+      cascade_.detectMultiScale(grey, rects, neighbours, 1.1, 4, 0, cv::Size(min_side, min_side));
     }
     std::vector<Detection> out;
     for (size_t i = 0; i < rects.size(); ++i) {
-      // Stage-sum weight -> 0..1 (weight ~0 at the acceptance boundary maps to 0.6).
-      float s = float(1.0 / (1.0 + std::exp(-(weights[i] + 0.4))));
+      // Number of merged raw hits -> 0..1: the minimum (4) maps to 0.7, 10 or more to 1.
+      float s = std::min(1.f, 0.5f + float(neighbours[i]) / 20.f);
       if (s < o.threshold) continue;
       out.push_back({RectF{float(rects[i].x), float(rects[i].y), float(rects[i].width), float(rects[i].height)}, s, {}});
     }

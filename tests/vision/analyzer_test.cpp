@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "vision_test_util.h"
+
+using namespace argus;
+using namespace argus::vision;
+
+namespace {
+cv::Mat one_face() {
+  cv::Mat img = cv::imread(argus_test::sample(4));
+  return img(cv::Rect(560, 0, 420, 420)).clone();  // the face at 663,58 with context
+}
+}  // namespace
+
+TEST(Analyzer, FullPipelineOnOneFace) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  AnalyzeTrace tr;
+  AnalyzeOptions o;
+  o.pose = true;
+  o.liveness = true;
+  auto faces = an->analyze(one_face(), o, &tr);
+  ASSERT_EQ(faces.size(), 1u);
+  const Face& f = faces[0];
+  EXPECT_GT(f.score, 0.8f);
+  ASSERT_EQ(f.landmarks5.size(), 5u);
+  EXPECT_EQ(f.landmarks68.size(), 68u);
+  EXPECT_LT(f.landmarks5[0].x, f.landmarks5[1].x);
+  for (auto p : f.landmarks5) {
+    EXPECT_GT(p.x, f.box.x - 5); EXPECT_LT(p.x, f.box.right() + 5);
+    EXPECT_GT(p.y, f.box.y - 5); EXPECT_LT(p.y, f.box.bottom() + 5);
+  }
+  EXPECT_EQ(f.quality.reason, "");
+  EXPECT_GT(f.quality.score, 0.5f);
+  ASSERT_TRUE(f.pose.has_value());
+  EXPECT_LT(std::abs(f.pose->yaw), 45.f);
+  ASSERT_TRUE(f.liveness.has_value());
+  EXPECT_GE(*f.liveness, 0.f);
+  EXPECT_LE(*f.liveness, 1.f);
+  EXPECT_EQ(tr.models["detector"], "ultraface-ort");
+  EXPECT_EQ(tr.models["recognizer"], "fr-feature-ort");
+  EXPECT_FALSE(tr.fallback_used);
+  for (const char* k : {"detect", "landmarks", "embed", "total"}) EXPECT_TRUE(tr.timings_ms.count(k)) << k;
+}
+
+TEST(Analyzer, EnrolVerdicts) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  cv::Mat face = one_face();
+  auto ok = an->check_enrol(face);
+  EXPECT_TRUE(ok.ok) << ok.reason;
+
+  EXPECT_EQ(an->check_enrol(cv::imread(argus_test::sample(4))).reason, "multiple_faces");
+  EXPECT_EQ(an->check_enrol(cv::Mat(480, 640, CV_8UC3, cv::Scalar(120, 120, 120))).reason, "no_face");
+
+  cv::Mat dark = face * 0.12;
+  auto d = an->check_enrol(dark);
+  EXPECT_TRUE(d.reason == "too_dark" || d.reason == "no_face") << d.reason;
+
+  cv::Mat blurred;
+  cv::GaussianBlur(face, blurred, cv::Size(0, 0), 7);
+  auto b = an->check_enrol(blurred);
+  EXPECT_TRUE(b.reason == "too_blurry" || b.reason == "no_face") << b.reason;
+
+  cv::Mat tiny, canvas(480, 640, CV_8UC3, cv::Scalar(120, 120, 120));
+  cv::resize(face, tiny, cv::Size(36, 36), 0, 0, cv::INTER_AREA);  // face ~18 px
+  tiny.copyTo(canvas(cv::Rect(300, 200, 36, 36)));
+  auto t = an->check_enrol(canvas);
+  EXPECT_TRUE(t.reason == "too_small" || t.reason == "no_face") << t.reason;
+}
+
+TEST(Analyzer, FusionAndFlipOptions) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  AnalyzeOptions o;
+  o.fusion = true;
+  o.flip = true;
+  auto faces = an->analyze(one_face(), o);
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_EQ(faces[0].embedding.size(), 512u + 128u);
+  EXPECT_EQ(faces[0].embedder_id, kFusionEmbedderId);
+  EXPECT_NEAR(cosine(faces[0].embedding, faces[0].embedding), 1.0, 1e-4);
+  EXPECT_FLOAT_EQ(an->threshold(kFusionEmbedderId), kFusionThreshold);
+}
+
+TEST(Analyzer, EmptyAndGreyImages) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  EXPECT_TRUE(an->analyze(cv::Mat()).empty());
+  cv::Mat grey;
+  cv::cvtColor(one_face(), grey, cv::COLOR_BGR2GRAY);
+  EXPECT_EQ(an->analyze(grey).size(), 1u);
+}

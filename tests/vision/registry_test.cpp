@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <thread>
+
+#include "vision_test_util.h"
+
+using namespace argus;
+using namespace argus::vision;
+
+TEST(Registry, ListsModelsWithHashesAndLatency) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  Json j = an->registry().to_json();
+  ASSERT_TRUE(j["models"].is_array());
+  EXPECT_EQ(j["active"]["detector"], "ultraface-ort");
+  EXPECT_EQ(j["active"]["recognizer"], "fr-feature-ort");
+  bool saw_feature = false;
+  for (const auto& m : j["models"]) {
+    EXPECT_TRUE(m.contains("id") && m.contains("task") && m.contains("status") && m.contains("warmup_ms"));
+    if (m["id"] == "fr-feature-ort") {
+      saw_feature = true;
+      EXPECT_EQ(m["status"], "ready");
+      EXPECT_EQ(m["sha256"], "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+      EXPECT_GT(m["warmup_ms"]["p50"].get<double>(), 0.0);
+      EXPECT_EQ(m["dim"], 512);
+      EXPECT_NEAR(m["threshold"].get<double>(), 0.28, 1e-6);
+      EXPECT_TRUE(m["active"].get<bool>());
+    }
+  }
+  EXPECT_TRUE(saw_feature);
+}
+
+TEST(Registry, SwitchActiveModelAtRunTime) {
+  REQUIRE_MODELS();
+  argus::vision::RegistryOptions ro;
+  ro.warmup_runs = 1;
+  ro.opencv_variants = false;
+  auto reg = ModelRegistry::create(argus_test::test_vision_config(), ro);
+  ASSERT_TRUE(reg.ok()) << reg.error().message;
+  FaceAnalyzer an(*reg, argus_test::test_vision_config());
+  cv::Mat img = cv::imread(argus_test::sample(4));
+
+  EXPECT_EQ((*reg)->set_active("detector", "nope").error().code, "NOT_FOUND");
+  EXPECT_EQ((*reg)->set_active("recognizer", "blazeface-ort").error().code, "VALIDATION_ERROR");
+  EXPECT_FALSE((*reg)->set_active("detector", "ultraface-opencv").ok());  // not loaded here
+
+  // Switch while another thread analyzes: every call completes with one consistent model.
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  std::thread worker([&] {
+    AnalyzeOptions o;
+    o.detect_only = true;
+    while (!stop) {
+      AnalyzeTrace tr;
+      auto faces = an.analyze(img, o, &tr);
+      EXPECT_GE(faces.size(), 3u);
+      ++calls;
+    }
+  });
+  ASSERT_TRUE((*reg)->set_active("detector", "blazeface-ort").ok());
+  AnalyzeTrace tr;
+  AnalyzeOptions o;
+  o.detect_only = true;
+  an.analyze(img, o, &tr);
+  EXPECT_EQ(tr.models["detector"], "blazeface-ort");
+  ASSERT_TRUE((*reg)->set_active("recognizer", "faceapi-resnet128-ort").ok());
+  auto faces = an.analyze(img);
+  ASSERT_FALSE(faces.empty());
+  EXPECT_EQ(faces[0].embedder_id, "faceapi-resnet128");
+  EXPECT_EQ(faces[0].embedding.size(), 128u);
+  EXPECT_NEAR(an.threshold(faces[0].embedder_id), kFaceApiThreshold, 1e-6);
+  while (calls < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  stop = true;
+  worker.join();
+  EXPECT_EQ((*reg)->to_json()["active"]["detector"], "blazeface-ort");
+}
+
+TEST(Registry, FallbackChainSkipsMissingModels) {
+  REQUIRE_MODELS();
+  argus_test::TempDir dir;
+  // Only the landmarker and recogniser: the detector chain must fall back to dlib HOG.
+  for (const char* f : {"fr_landmark.onnx", "fr_feature.onnx"})
+    std::filesystem::copy_file(argus_test::models_dir() + "/" + f, dir.path() + "/" + f);
+  auto cfg = argus_test::test_vision_config();
+  cfg.models_dir = dir.path();
+  argus::vision::RegistryOptions ro;
+  ro.warmup_runs = 0;
+  auto reg = ModelRegistry::create(cfg, ro);
+  ASSERT_TRUE(reg.ok()) << reg.error().message;
+  EXPECT_EQ((*reg)->active("detector"), "dlib-hog");
+  Json j = (*reg)->to_json();
+  for (const auto& m : j["models"])
+    if (m["id"] == "ultraface-ort") {
+      EXPECT_EQ(m["status"], "missing");
+    }
+}
+
+TEST(Registry, FailsWithoutAnyRecogniser) {
+  argus_test::TempDir dir;
+  auto cfg = argus_test::test_vision_config();
+  cfg.models_dir = dir.path();
+  argus::vision::RegistryOptions ro;
+  ro.warmup_runs = 0;
+  auto reg = ModelRegistry::create(cfg, ro);
+  ASSERT_FALSE(reg.ok());
+  EXPECT_NE(reg.error().message.find("fetch-models"), std::string::npos);
+}
