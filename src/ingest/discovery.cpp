@@ -176,4 +176,10 @@ Json discover_onvif(const OnvifProbeOptions& o) {
   return out;
 }
 
+Json discover_cameras(const OnvifProbeOptions& onvif, const std::string& dev_dir) {
+  Json all = discover_v4l2(dev_dir);
+  for (auto& d : discover_onvif(onvif)) all.push_back(std::move(d));
+  return all;
+}
+
 }  // namespace argus

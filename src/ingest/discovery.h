@@ -21,6 +21,9 @@ struct OnvifProbeOptions {
 // Sends one WS-Discovery Probe for NetworkVideoTransmitter and collects ProbeMatches.
 Json discover_onvif(const OnvifProbeOptions& options = {});
 
+// Both of the above: local V4L2 devices first, then ONVIF cameras on the network.
+Json discover_cameras(const OnvifProbeOptions& onvif = {}, const std::string& dev_dir = "/dev");
+
 // Parses one ProbeMatches SOAP message into result objects (exposed for tests).
 Json parse_probe_matches(const std::string& xml);
 

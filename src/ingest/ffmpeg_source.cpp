@@ -6,6 +6,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/log.h>
 #include <libswscale/swscale.h>
 }
 
@@ -13,6 +14,7 @@ extern "C" {
 
 #include <algorithm>
 #include <climits>
+#include <cstdarg>
 #include <mutex>
 #include <thread>
 
@@ -23,6 +25,16 @@ std::string av_err(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(code, buf, sizeof buf);
   return buf;
+}
+
+void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list vl) {
+  if (level > av_log_get_level() || !spdlog::should_log(spdlog::level::debug)) return;
+  char line[1024];
+  int print_prefix = 1;
+  av_log_format_line2(avcl, level, fmt, vl, line, sizeof line, &print_prefix);
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  spdlog::debug("ffmpeg: {}", text);
 }
 
 int interrupt_trampoline(void* opaque) {
@@ -126,9 +138,11 @@ Status FfmpegSource::open_input() {
   static std::once_flag devices_once;
   std::call_once(devices_once, [] {
     avdevice_register_all();
-    // FFmpeg logs per packet at warning level (e.g. swscale's yuvj notice, RTP jitter);
-    // failures reach us as return codes and are logged by the session.
+    // FFmpeg logs per packet (swscale's yuvj notice, RTP jitter, "mmco" after packet loss);
+    // failures reach us as return codes and are logged by the session, so its own lines go
+    // to spdlog at debug level instead of raw stderr.
     av_log_set_level(AV_LOG_ERROR);
+    av_log_set_callback(&av_log_to_spdlog);
   });
 
   AVDictionary* raw_opts = nullptr;

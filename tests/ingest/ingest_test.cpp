@@ -434,6 +434,9 @@ TEST(IngestDiscovery, OnvifProbeAgainstLocalResponder) {
   EXPECT_EQ(found[0]["type"], "onvif");
   EXPECT_EQ(found[0]["xaddrs"].size(), 2u);
   EXPECT_EQ(found[0]["capabilities"][0], "NetworkVideoTransmitter");
+  // Nobody answers on an unused port: an empty list after the timeout, not an error.
+  TempDir empty;
+  EXPECT_EQ(discover_cameras(OnvifProbeOptions{"127.0.0.1", port, 200}, empty.path()), Json::array());
 }
 
 TEST_F(Ingest, EvalVideosDecodeAndServeOverRtsp) {
