@@ -74,11 +74,18 @@ export function useTheme() {
   return { theme, toggle };
 }
 
+/** Dates from the API: ISO strings, epoch seconds or epoch milliseconds. */
+export function toDate(v: string | number | null | undefined): Date | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  const d = isNaN(n) ? new Date(v) : new Date(n < 1e12 ? n * 1000 : n);
+  return isNaN(d.getTime()) ? null : d;
+}
+
 export function fmtTime(v: string | number | null | undefined): string {
   if (v === null || v === undefined || v === '') return '–';
-  const d = typeof v === 'number' ? new Date(v < 1e12 ? v * 1000 : v) : new Date(v);
-  if (isNaN(d.getTime())) return String(v);
-  return d.toLocaleString();
+  const d = toDate(v);
+  return d ? d.toLocaleString() : String(v);
 }
 
 export function fmtPct(v: number | null | undefined): string {

@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { api } from '../api/client';
 import type { AttendanceRow } from '../api/types';
 import { ErrorBanner } from '../components/ui';
-import { fmtTime, useAsync } from '../hooks';
+import { fmtTime, toDate, useAsync } from '../hooks';
 
 export function today(): string {
   const d = new Date();
@@ -14,8 +14,8 @@ export function today(): string {
 export function arrivalsPerHour(rows: AttendanceRow[]): { hour: string; arrivals: number }[] {
   const counts = new Array(24).fill(0);
   for (const r of rows) {
-    const t = new Date(r.first_seen);
-    if (!isNaN(t.getTime())) counts[t.getHours()]++;
+    const t = toDate(r.first_seen);
+    if (t) counts[t.getHours()]++;
   }
   return counts.map((n, h) => ({ hour: `${String(h).padStart(2, '0')}:00`, arrivals: n }));
 }
