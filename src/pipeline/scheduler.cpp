@@ -55,7 +55,7 @@ InferencePool::~InferencePool() {
 }
 
 std::shared_ptr<InferencePool::Lane> InferencePool::add_lane(CameraId camera, double fps, size_t capacity, Processor p) {
-  std::shared_ptr<Lane> lane(new Lane(this, camera, fps, capacity, std::move(p)));  // private ctor
+  auto lane = std::make_shared<Lane>(Key{}, this, camera, fps, capacity, std::move(p));
   std::lock_guard lock(mu_);
   lanes_.push_back(lane);
   return lane;

@@ -26,8 +26,18 @@ class InferencePool {
   struct LaneStats {
     uint64_t offered = 0, dropped = 0, skipped = 0, processed = 0;
   };
+  class Lane;
+ private:
+  // Passkey: only the pool creates lanes, but through make_shared (no naked new).
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
   class Lane {
    public:
+    Lane(Key, InferencePool* pool, CameraId camera, double fps, size_t capacity, Processor p)
+        : pool_(pool), camera_(camera), period_(period_for(fps)), capacity_(capacity ? capacity : 1), process_(std::move(p)) {}
     // From the camera's decoder thread. Never blocks beyond a short mutex.
     void offer(Frame frame);
     void set_fps_limit(double fps);  // <= 0: as fast as the pool allows
@@ -36,8 +46,6 @@ class InferencePool {
 
    private:
     friend class InferencePool;
-    Lane(InferencePool* pool, CameraId camera, double fps, size_t capacity, Processor p)
-        : pool_(pool), camera_(camera), period_(period_for(fps)), capacity_(capacity ? capacity : 1), process_(std::move(p)) {}
     static SteadyClock::duration period_for(double fps);
     InferencePool* pool_;
     CameraId camera_;
