@@ -486,6 +486,25 @@ await step('light theme and tablet width', async () => {
   await page.waitForTimeout(500);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await shot('15-tablet-light.png', 'Cameras page in the light theme at tablet width (768 px).');
+  // every page fits 768 px without sideways scrolling (tables scroll inside their own box)
+  const wide = [];
+  for (const name of ['Dashboard', 'Persons', 'Events', 'Attendance', 'System']) {
+    await nav(name);
+    await page.waitForTimeout(700);
+    const o = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (o > 4) wide.push(`${name} +${o}px`);
+  }
+  if (cameraId) {
+    await goClient(`/cameras/${cameraId}`);
+    await page.getByTestId('liveview').waitFor();
+    await page.waitForTimeout(700);
+    const o = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (o > 4) wide.push(`live view +${o}px`);
+    await shot('15b-tablet-live.png', 'Live view at 768 px in the light theme: the controls stack under the video.');
+  }
+  await nav('Cameras');
+  await page.getByRole('heading', { name: 'Cameras', level: 1 }).waitFor();
+  if (wide.length) throw new Error(`sideways scrolling at 768 px: ${wide.join(', ')}`);
   await page.reload();
   await page.getByRole('heading', { name: 'Cameras', level: 1 }).waitFor();
   const theme = await page.evaluate(() => document.documentElement.dataset.theme);
