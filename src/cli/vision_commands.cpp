@@ -527,7 +527,7 @@ int run_eval_widerface(const CommonOpts& co, const std::string& images, const st
 // Detector recall by face size: LFW faces pasted at known sizes into real 1080p frames.
 int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vector<std::string>& frame_files,
                    std::vector<int> sizes, std::vector<std::string> detectors, int frames_per_size, bool json,
-                   float threshold) {
+                   float threshold, bool tiling) {
   auto vc = load_vision_config(co);
   if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
   std::vector<cv::Mat> frames;
@@ -590,7 +590,8 @@ int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vect
       tests.push_back(std::move(t));
     }
   }
-  Json out{{"frames_per_size", frames_per_size}, {"threshold", threshold}, {"detectors", Json::object()}};
+  Json out{{"frames_per_size", frames_per_size}, {"threshold", threshold}, {"tiling", tiling},
+           {"detectors", Json::object()}};
   for (const auto& id : detectors) {
     auto m = (*reg)->get(id);
     if (!m || !m->detector) { std::cerr << "detector " << id << " not available\n"; continue; }
@@ -599,7 +600,7 @@ int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vect
     std::mutex mu;
     parallel_for(tests.size(), 2, id.c_str(), [&](size_t i) {
       const auto& t = tests[i];
-      DetectOptions dop{threshold, std::min(16.f, float(t.size)), true};
+      DetectOptions dop{threshold, std::min(16.f, float(t.size)), tiling};
       auto t0 = std::chrono::steady_clock::now();
       auto d = m->detector->detect(t.img, dop);
       ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -707,6 +708,7 @@ void add_vision_commands(CLI::App& app) {
   auto sz_n = std::make_shared<int>(3);
   auto sz_json = std::make_shared<bool>(false);
   auto sz_th = std::make_shared<float>(0.6f);
+  auto sz_no_tiling = std::make_shared<bool>(false);
   sz->add_option("--lfw", *sz_lfw, "LFW directory (images/ and landmarks_5pt.txt)")->required();
   sz->add_option("--frames", *sz_frames, "background frames (resized to 1920x1080)")->required();
   sz->add_option("--sizes", *sz_sizes, "face sizes in pixels")->delimiter(',');
@@ -714,9 +716,10 @@ void add_vision_commands(CLI::App& app) {
   sz->add_option("--frames-per-size", *sz_n, "test frames per size");
   sz->add_option("--threshold", *sz_th, "detection threshold");
   sz->add_flag("--json", *sz_json, "JSON output");
+  sz->add_flag("--no-tiling", *sz_no_tiling, "whole frame only (to show what tiling adds)");
   add_common(sz, *co);
   sz->callback([=] {
-    int rc = run_eval_sizes(*co, *sz_lfw, *sz_frames, *sz_sizes, *sz_dets, *sz_n, *sz_json, *sz_th);
+    int rc = run_eval_sizes(*co, *sz_lfw, *sz_frames, *sz_sizes, *sz_dets, *sz_n, *sz_json, *sz_th, !*sz_no_tiling);
     if (rc) throw CLI::RuntimeError(rc);
   });
 }
