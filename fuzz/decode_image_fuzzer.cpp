@@ -15,13 +15,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   argus::DecodeLimits limits;
   limits.max_side = 4096;
   limits.max_pixels = 4'000'000;
-  for (bool lax : {false, true}) {
-    limits.allow_corrupt_jpeg = lax;
+  for (int pass = 0; pass < 2; ++pass) {
+    // Pass 1 also covers the corrupt-tolerant JPEG path and DCT-domain downscaling.
+    limits.allow_corrupt_jpeg = pass == 1;
+    limits.downscale_to = pass == 1 ? 40 : 0;
     auto img = argus::decode_image(bytes, limits);
     if (img) {
       // The contract: 8-bit BGR within the limits, whatever the input was.
       const cv::Mat& m = *img;
-      if (m.type() != CV_8UC3 || m.cols < limits.min_side || m.rows < limits.min_side ||
+      const int min_side = limits.downscale_to > 0 ? 1 : limits.min_side;
+      if (m.type() != CV_8UC3 || m.cols < min_side || m.rows < min_side ||
           m.cols > limits.max_side || m.rows > limits.max_side ||
           int64_t(m.cols) * m.rows > limits.max_pixels)
         std::abort();

@@ -198,6 +198,13 @@ void BM_DecodeJpeg1080p(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(decode_image(jpg));
 }
 
+void BM_DecodeJpeg1080pTo640(benchmark::State& state) {
+  auto jpg = encode_jpeg(frame1080(), 80);
+  DecodeLimits l;
+  l.downscale_to = 640;
+  for (auto _ : state) benchmark::DoNotOptimize(decode_image(jpg, l));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,6 +214,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("EncodeJpegScaled/1080p_to_640/q70", BM_EncodeJpegScaled1080pTo640)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("DecodeJpeg/1080p", BM_DecodeJpeg1080p)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("DecodeJpeg/1080p_to_640", BM_DecodeJpeg1080pTo640)->Unit(benchmark::kMillisecond);
   // Fixed iteration counts: each benchmark function runs once, so the (slow) gallery set-up
   // outside the timed loop is paid once per case.
   const std::map<size_t, int> iters = {{10'000, 3000}, {100'000, 300}, {1'000'000, 40}};

@@ -159,6 +159,8 @@ void apply_orientation(cv::Mat& img, int o) {
   }
 }
 
+Result<cv::Mat> decode_with_opencv(std::span<const uint8_t> bytes, const ImageInfo& info);
+
 Result<cv::Mat> decode_jpeg(std::span<const uint8_t> b, const DecodeLimits& limits) {
   TjHandle tj(tjInitDecompress());
   if (!tj) return Error::make("INTERNAL", "tjInitDecompress failed");
@@ -167,6 +169,25 @@ Result<cv::Mat> decode_jpeg(std::span<const uint8_t> b, const DecodeLimits& limi
   if (tjDecompressHeader3(tj.get(), b.data(), n, &w, &h, &subsamp, &cs) != 0)
     return invalid(std::string("JPEG header is malformed: ") + tjGetErrorStr2(tj.get()));
   if (w <= 0 || h <= 0) return invalid("JPEG header is truncated (no frame header)");
+  // DCT-domain downscaling: pick the smallest libjpeg-turbo scale whose longer side stays
+  // >= downscale_to (the final resize happens in decode_image()).
+  if (limits.downscale_to > 0 && std::max(w, h) > limits.downscale_to) {
+    int nsf = 0;
+    const tjscalingfactor* sf = tjGetScalingFactors(&nsf);
+    int best_w = w, best_h = h;
+    for (int i = 0; sf && i < nsf; ++i) {
+      // Only 1/2, 1/4, 1/8: libjpeg-turbo has SIMD reduced IDCTs for those; 3/8, 5/8 etc.
+      // are slower than decoding at full size.
+      if (sf[i].num != 1 || (sf[i].denom != 2 && sf[i].denom != 4 && sf[i].denom != 8)) continue;
+      const int sw = TJSCALED(w, sf[i]), sh = TJSCALED(h, sf[i]);
+      if (std::max(sw, sh) >= limits.downscale_to && std::max(sw, sh) < std::max(best_w, best_h)) {
+        best_w = sw;
+        best_h = sh;
+      }
+    }
+    w = best_w;
+    h = best_h;
+  }
   int flags = limits.allow_corrupt_jpeg ? 0 : TJFLAG_STOPONWARNING;
   auto check = [&](int rc) -> Status {
     if (rc == 0) return {};
@@ -254,8 +275,21 @@ Result<cv::Mat> decode_image(std::span<const uint8_t> bytes, const DecodeLimits&
     return Error::make("IMAGE_TOO_LARGE", "image is " + dims + "; the limit is " +
                                               std::to_string(limits.max_side) + " px per side and " +
                                               std::to_string(limits.max_pixels) + " pixels");
-  if (info->format == ImageFormat::Jpeg) return decode_jpeg(bytes, limits);
+  Result<cv::Mat> decoded = info->format == ImageFormat::Jpeg ? decode_jpeg(bytes, limits)
+                                                               : decode_with_opencv(bytes, *info);
+  if (!decoded || limits.downscale_to <= 0) return decoded;
+  cv::Mat& m = decoded.value();
+  const int longest = std::max(m.cols, m.rows);
+  if (longest <= limits.downscale_to) return decoded;
+  const double s = double(limits.downscale_to) / longest;
+  cv::Mat small;
+  cv::resize(m, small, cv::Size(std::max(1, int(m.cols * s + 0.5)), std::max(1, int(m.rows * s + 0.5))), 0, 0,
+             cv::INTER_AREA);
+  return small;
+}
 
+namespace {
+Result<cv::Mat> decode_with_opencv(std::span<const uint8_t> bytes, const ImageInfo& info) {
   // PNG, BMP, WebP: OpenCV's codecs. IMREAD_COLOR expands grey/palette, strips alpha and
   // reduces 16-bit to 8-bit. The Mat header wraps the caller's bytes without copying.
   cv::Mat out;
@@ -263,19 +297,20 @@ Result<cv::Mat> decode_image(std::span<const uint8_t> bytes, const DecodeLimits&
     cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
     out = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
-    return invalid(std::string(to_string(info->format)) + " data is corrupt: " + e.what());
+    return invalid(std::string(to_string(info.format)) + " data is corrupt: " + e.what());
   }
   if (out.empty())
-    return invalid(std::string(to_string(info->format)) + " data is corrupt or truncated");
+    return invalid(std::string(to_string(info.format)) + " data is corrupt or truncated");
   // The decoder must agree with the header we validated; anything else means the header
   // lied (e.g. a second IHDR) and the size checks above no longer hold.
   // (OpenCV may have applied an EXIF rotation, hence the swapped case.)
-  const bool same = out.cols == info->width && out.rows == info->height;
-  const bool swapped = out.cols == info->height && out.rows == info->width;
+  const bool same = out.cols == info.width && out.rows == info.height;
+  const bool swapped = out.cols == info.height && out.rows == info.width;
   if (!(same || swapped) || out.type() != CV_8UC3)
     return invalid("decoded image does not match its header");
   return out;
 }
+}  // namespace
 
 namespace {
 constexpr std::array<int8_t, 256> make_b64_table() {

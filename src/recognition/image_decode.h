@@ -32,6 +32,11 @@ struct DecodeLimits {
   // warning and still fills the image with grey. Uploads are rejected in that case unless
   // this is set (a camera frame with a few bad bytes may still be worth showing).
   bool allow_corrupt_jpeg = false;
+  // Not a limit but decided at the same place: when > 0, the result's longer side is cut to
+  // about this many pixels. JPEG uses libjpeg-turbo's DCT scaling (1/2, 1/4, 1/8: a 4K photo
+  // decodes several times faster) to the smallest size whose longer side is still >= this,
+  // then INTER_AREA to exactly this; other formats decode fully, then INTER_AREA.
+  int downscale_to = 0;
 };
 
 struct ImageInfo {

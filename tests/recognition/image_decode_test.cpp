@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 using namespace argus;
 
@@ -248,6 +249,25 @@ TEST(ImageDecode, JpegExifOrientationApplied) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->cols, 32);  // rotated 90 degrees
   EXPECT_EQ(r->rows, 64);
+}
+
+TEST(ImageDecode, DownscaleTo) {
+  auto img = gradient(2000, 1500);
+  DecodeLimits l;
+  l.downscale_to = 640;
+  for (const char* ext : {".jpg", ".png"}) {
+    auto r = decode_image(encode(ext, img), l);
+    ASSERT_TRUE(r) << ext << ": " << r.error().message;
+    EXPECT_EQ(r->cols, 640) << ext;
+    EXPECT_EQ(r->rows, 480) << ext;
+    cv::Mat ref;
+    cv::resize(img, ref, cv::Size(640, 480), 0, 0, cv::INTER_AREA);
+    EXPECT_LT(mean_abs_diff(*r, ref), 4.0) << ext;
+  }
+  // Smaller images are left alone.
+  auto small = decode_image(encode(".jpg", gradient(300, 200)), l);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->cols, 300);
 }
 
 TEST(Base64, RoundTripAndVariants) {
