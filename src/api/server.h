@@ -59,8 +59,9 @@ class HttpServer {
   size_t ws_max_message_bytes = 4 << 20;
   size_t ws_queue_limit = 256;
 
+  struct Impl;  // public so the connection classes in server.cpp can reach it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

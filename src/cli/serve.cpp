@@ -147,7 +147,7 @@ int run_serve(const GlobalOptions& o) {
 
   api::AppContext ctx{*data->store, audit, auth, users, cameras, persons, system_config, sampler,
                       cfg->server.web_root.empty() ? default_web_root() : cfg->server.web_root,
-                      ARGUS_VERSION, data->root, {}};
+                      ARGUS_VERSION, data->root, {}, {}};
   api::ApiApp app(ctx);
   api::add_core_routes(app);
 

@@ -41,7 +41,8 @@ Json SystemConfigService::get() {
 Result<Json> SystemConfigService::put(const Json& body, const auth::Principal& who, const std::string& client) {
   JsonValidator v(body);
   Json changes = Json::object();
-  for (auto& [key, spec] : schema()["properties"].items()) {
+  const Json spec_all = schema();  // keep the schema alive while iterating it
+  for (auto& [key, spec] : spec_all["properties"].items()) {
     std::string type = spec["type"];
     if (type == "number") {
       if (auto x = v.number(key, false, spec["minimum"], spec["maximum"])) changes[key] = *x;

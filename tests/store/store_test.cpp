@@ -1,0 +1,124 @@
+// The Store contract. Written against the interface so a PostgreSQL backend runs the same
+// cases (parameterise the factory when it exists).
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_util.h"
+
+using namespace argus::store;
+
+class StoreContract : public ::testing::Test {
+ protected:
+  void SetUp() override { store = open_sqlite_store(dir.path() + "/t.db", 2); }
+  argus_test::TempDir dir;
+  std::unique_ptr<Store> store;
+};
+
+TEST_F(StoreContract, UsersUniqueAndPaged) {
+  UserRecord u{0, "ann", "h", "viewer", {1, 2}, 0, 0, {}};
+  auto a = store->create_user(u);
+  EXPECT_GT(a.id, 0);
+  EXPECT_THROW(store->create_user(u), StoreError);
+  auto got = store->user_by_name("ann");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->camera_ids, (std::vector<int64_t>{1, 2}));
+  for (int i = 0; i < 5; ++i) store->create_user({0, "u" + std::to_string(i), "h", "viewer", {}, 0, 0, {}});
+  auto page = store->list_users({2, 2}, std::nullopt);
+  EXPECT_EQ(page.total, 6);
+  EXPECT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(store->list_users({1, 10}, std::string("u_")).total, 0);  // '_' is literal
+}
+
+TEST_F(StoreContract, RefreshTokenRevokedOnce) {
+  auto u = store->create_user({0, "ann", "h", "viewer", {}, 0, 0, {}});
+  store->add_refresh_token({0, u.id, "hash1", 99999999999999, {}});
+  EXPECT_TRUE(store->revoke_refresh_token("hash1", 5));
+  EXPECT_FALSE(store->revoke_refresh_token("hash1", 6));
+  EXPECT_EQ(store->refresh_token("hash1")->revoked_at, 5);
+  // Deleting the user deletes the tokens (foreign key cascade).
+  store->delete_user(u.id);
+  EXPECT_FALSE(store->refresh_token("hash1"));
+}
+
+TEST_F(StoreContract, PersonImagesEmbeddingsCascade) {
+  auto p = store->create_person({0, "P", "", "", argus::Json::object(), false, "", 0, 0, {}});
+  EmbeddingRecord e;
+  e.model = "m";
+  e.vector = {0.5f, 0.25f};
+  auto img = store->add_image({0, p.id, "persons/1/a.jpg", "sha", 10, 10, 0.9, 0}, {e});
+  auto all = store->all_embeddings();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].vector, (std::vector<float>{0.5f, 0.25f}));
+  EXPECT_EQ(all[0].image_id, img.id);
+  EXPECT_TRUE(store->delete_image(img.id));
+  EXPECT_TRUE(store->all_embeddings().empty());
+  store->add_image({0, p.id, "x", "sha", 1, 1, 0, 0}, {e});
+  store->delete_person(p.id);
+  EXPECT_TRUE(store->all_embeddings().empty());
+  EXPECT_TRUE(store->person_images(p.id).empty());
+}
+
+TEST_F(StoreContract, SightingsAndAttendance) {
+  auto p = store->create_person({0, "P", "", "", argus::Json::object(), false, "", 0, 0, {}});
+  SightingRecord s;
+  s.camera_id = 3;
+  s.track_id = 9;
+  s.person_id = p.id;
+  s.first_seen = 1000;
+  s.last_seen = 2000;
+  s.best_confidence = 0.9;
+  s.id = store->upsert_sighting(s);
+  s.last_seen = 3000;
+  s.frame_count = 7;
+  store->upsert_sighting(s);
+  SightingFilter f;
+  f.person_id = p.id;
+  auto page = store->list_sightings({1, 10}, f);
+  ASSERT_EQ(page.total, 1);
+  EXPECT_EQ(page.items[0].last_seen, 3000);
+  EXPECT_EQ(page.items[0].person_name, "P");
+  f = {};
+  f.unknown_only = true;
+  EXPECT_EQ(store->list_sightings({1, 10}, f).total, 0);
+  store->record_attendance(p.id, "2026-01-01", 5000, 3);
+  store->record_attendance(p.id, "2026-01-01", 4000, 4);
+  store->record_attendance(p.id, "2026-01-01", 9000, 3);
+  auto att = store->attendance(std::nullopt, std::nullopt, p.id);
+  ASSERT_EQ(att.size(), 1u);
+  EXPECT_EQ(att[0].first_seen, 4000);
+  EXPECT_EQ(att[0].last_seen, 9000);
+  EXPECT_EQ(att[0].camera_ids, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(store->person(p.id)->last_seen, 9000);
+}
+
+TEST_F(StoreContract, MigrationsAreIdempotentAcrossReopen) {
+  store->create_user({0, "ann", "h", "viewer", {}, 0, 0, {}});
+  store.reset();
+  store = open_sqlite_store(dir.path() + "/t.db", 2);
+  EXPECT_EQ(store->count_users(), 1);
+  EXPECT_EQ(store->integrity_check(), "ok");
+}
+
+TEST_F(StoreContract, ConcurrentReadersAndWriter) {
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (t == 0) {
+          CameraRecord c;
+          c.name = "c" + std::to_string(i);
+          c.camera_type = "rtsp";
+          c.source_masked = "rtsp://h";
+          c.source_sealed = {1, 2, 3};
+          store->create_camera(c);
+        } else {
+          store->list_cameras({1, 20}, {});
+        }
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(store->list_cameras({1, 20}, {}).total, 50);
+}
