@@ -37,6 +37,12 @@ Result<std::shared_ptr<FaceAnalyzer>> FaceAnalyzer::create(const VisionConfig& c
 FaceAnalyzer::FaceAnalyzer(std::shared_ptr<ModelRegistry> registry, VisionConfig config)
     : registry_(std::move(registry)), config_(std::move(config)), thresholds_(QualityThresholds::from(config_)) {}
 
+AnalyzeOptions FaceAnalyzer::default_options() const {
+  AnalyzeOptions o;
+  o.fusion = config_.fusion;
+  return o;
+}
+
 std::string FaceAnalyzer::active_embedder_id() const { return family_of(registry_->active("recognizer")); }
 
 float FaceAnalyzer::threshold(const std::string& embedder_id) const {

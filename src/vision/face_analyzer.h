@@ -32,6 +32,9 @@ class FaceAnalyzer {
   static Result<std::shared_ptr<FaceAnalyzer>> create(const VisionConfig& config, const RegistryOptions& opts = {});
   FaceAnalyzer(std::shared_ptr<ModelRegistry> registry, VisionConfig config);
 
+  // Options as configured (vision.fusion); start from these and change what a call needs.
+  AnalyzeOptions default_options() const;
+
   std::vector<Face> analyze(const cv::Mat& bgr, const AnalyzeOptions& opts = {}, AnalyzeTrace* trace = nullptr) const;
   // Like analyze() but reports an inference failure of every model in the chain as an Error.
   Result<std::vector<Face>> try_analyze(const cv::Mat& bgr, const AnalyzeOptions& opts = {},

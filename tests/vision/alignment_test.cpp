@@ -19,7 +19,7 @@ std::vector<PointF> apply(const std::vector<PointF>& pts, double s, double deg, 
 }
 }  // namespace
 
-TEST(Alignment, UmeyamaRecoversKnownSimilarity) {
+TEST(vision_alignment, UmeyamaRecoversKnownSimilarity) {
   std::vector<PointF> src(arcface_template_112().begin(), arcface_template_112().end());
   auto dst = apply(src, 1.7, 23.0, 40.5, -12.25);
   cv::Mat M = umeyama_similarity(src, dst);
@@ -32,7 +32,7 @@ TEST(Alignment, UmeyamaRecoversKnownSimilarity) {
   EXPECT_NEAR(M.at<double>(1, 2), -12.25, 1e-3);
 }
 
-TEST(Alignment, LeastSquaresUsesEveryPointUnderNoise) {
+TEST(vision_alignment, LeastSquaresUsesEveryPointUnderNoise) {
   // With noise, the fit must stay close to the truth (RANSAC-style fits would drop points).
   std::vector<PointF> src(arcface_template_112().begin(), arcface_template_112().end());
   auto dst = apply(src, 0.5, -40.0, 300, 200);
@@ -54,7 +54,7 @@ TEST(Alignment, LeastSquaresUsesEveryPointUnderNoise) {
   EXPECT_LT(worst, 2.0);
 }
 
-TEST(Alignment, NoReflection) {
+TEST(vision_alignment, NoReflection) {
   std::vector<PointF> src(arcface_template_112().begin(), arcface_template_112().end());
   std::vector<PointF> mirrored;
   for (auto p : src) mirrored.push_back({112 - p.x, p.y});
@@ -63,7 +63,7 @@ TEST(Alignment, NoReflection) {
   EXPECT_GT(det, 0);  // a rotation+scale, never a flip
 }
 
-TEST(Alignment, WarpMapsLandmarksOntoTemplate) {
+TEST(vision_alignment, WarpMapsLandmarksOntoTemplate) {
   // Draw dots at transformed template positions, warp back, dots land on the template.
   std::vector<PointF> src(arcface_template_112().begin(), arcface_template_112().end());
   auto pts = apply(src, 2.0, 15.0, 100, 80);
@@ -77,7 +77,7 @@ TEST(Alignment, WarpMapsLandmarksOntoTemplate) {
   }
 }
 
-TEST(Alignment, DlibChipTemplateIsInsideChip) {
+TEST(vision_alignment, DlibChipTemplateIsInsideChip) {
   auto t = dlib_chip_template(150, 0.25f);
   for (auto p : t) {
     EXPECT_GT(p.x, 20); EXPECT_LT(p.x, 130);

@@ -15,7 +15,7 @@ cv::Mat one_face() {
 }
 }  // namespace
 
-TEST(Analyzer, FullPipelineOnOneFace) {
+TEST(vision_analyzer, FullPipelineOnOneFace) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   AnalyzeTrace tr;
@@ -46,7 +46,7 @@ TEST(Analyzer, FullPipelineOnOneFace) {
   for (const char* k : {"detect", "landmarks", "embed", "total"}) EXPECT_TRUE(tr.timings_ms.count(k)) << k;
 }
 
-TEST(Analyzer, EnrolVerdicts) {
+TEST(vision_analyzer, EnrolVerdicts) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   cv::Mat face = one_face();
@@ -72,7 +72,7 @@ TEST(Analyzer, EnrolVerdicts) {
   EXPECT_TRUE(t.reason == "too_small" || t.reason == "no_face") << t.reason;
 }
 
-TEST(Analyzer, FusionAndFlipOptions) {
+TEST(vision_analyzer, FusionAndFlipOptions) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   AnalyzeOptions o;
@@ -86,7 +86,7 @@ TEST(Analyzer, FusionAndFlipOptions) {
   EXPECT_FLOAT_EQ(an->threshold(kFusionEmbedderId), kFusionThreshold);
 }
 
-TEST(Analyzer, EmptyAndGreyImages) {
+TEST(vision_analyzer, EmptyAndGreyImages) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   EXPECT_TRUE(an->analyze(cv::Mat()).empty());

@@ -6,7 +6,7 @@
 using namespace argus;
 using namespace argus::vision;
 
-TEST(VisionConfig, ReadsDefaultTree) {
+TEST(vision_config, ReadsDefaultTree) {
   auto c = VisionConfig::from_json(default_config_tree());
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->device, "auto");
@@ -15,7 +15,7 @@ TEST(VisionConfig, ReadsDefaultTree) {
   EXPECT_LT(c->min_brightness, c->max_brightness);
 }
 
-TEST(VisionConfig, RejectsBadDevice) {
+TEST(vision_config, RejectsBadDevice) {
   Json j = {{"vision", {{"device", "tpu"}}}};
   EXPECT_FALSE(VisionConfig::from_json(j).ok());
   Json k = {{"vision", {{"min_face_size", "big"}}}};

@@ -49,7 +49,7 @@ bool found(const std::vector<Detection>& d, const RectF& truth) {
 }  // namespace
 
 // Ground truth counted by eye on the face-api demo photos (drawn with `argus detect --draw`).
-TEST(Detector, FindsTheFacesInGroupPhotos) {
+TEST(vision_detector, FindsTheFacesInGroupPhotos) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   ASSERT_TRUE(an);
@@ -65,7 +65,7 @@ TEST(Detector, FindsTheFacesInGroupPhotos) {
   }
 }
 
-TEST(Detector, TilingFinds30PxFaceIn1080p) {
+TEST(vision_detector, TilingFinds30PxFaceIn1080p) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   ASSERT_TRUE(an);
@@ -84,7 +84,7 @@ TEST(Detector, TilingFinds30PxFaceIn1080p) {
   EXPECT_LE(with->size(), 2u);
 }
 
-TEST(Detector, LargeFaceIsNotDuplicatedByTiles) {
+TEST(vision_detector, LargeFaceIsNotDuplicatedByTiles) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   cv::Mat src = cv::imread(argus_test::sample(4));
@@ -98,7 +98,7 @@ TEST(Detector, LargeFaceIsNotDuplicatedByTiles) {
   EXPECT_EQ(hits, 1);
 }
 
-TEST(Detector, EveryDetectorFindsAClearFace) {
+TEST(vision_detector, EveryDetectorFindsAClearFace) {
   REQUIRE_MODELS();
   auto an = argus_test::make_analyzer(true);
   cv::Mat src = cv::imread(argus_test::sample(4));
@@ -113,7 +113,7 @@ TEST(Detector, EveryDetectorFindsAClearFace) {
   }
 }
 
-TEST(Detector, BlazeFaceKeypointsAreOnTheFace) {
+TEST(vision_detector, BlazeFaceKeypointsAreOnTheFace) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   cv::Mat src = cv::imread(argus_test::sample(4));

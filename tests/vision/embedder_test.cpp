@@ -32,7 +32,7 @@ std::string lfw_image(const std::string& dir, const std::string& name, int i) {
 
 }  // namespace
 
-TEST(Embedder, EmbeddingIsNormalisedAndDeterministic) {
+TEST(vision_embedder, EmbeddingIsNormalisedAndDeterministic) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   cv::Mat img = cv::imread(argus_test::sample(4));
@@ -48,7 +48,7 @@ TEST(Embedder, EmbeddingIsNormalisedAndDeterministic) {
   EXPECT_NEAR(cosine(again[0].embedding, e), 1.0, 1e-5);
 }
 
-TEST(Embedder, DifferentPeopleInAPhotoAreBelowThreshold) {
+TEST(vision_embedder, DifferentPeopleInAPhotoAreBelowThreshold) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   auto faces = an->analyze(cv::imread(argus_test::sample(4)));
@@ -59,7 +59,7 @@ TEST(Embedder, DifferentPeopleInAPhotoAreBelowThreshold) {
       EXPECT_LT(cosine(faces[i].embedding, faces[j].embedding), th) << i << " vs " << j;
 }
 
-TEST(Embedder, FlipAndBackendsAgree) {
+TEST(vision_embedder, FlipAndBackendsAgree) {
   REQUIRE_MODELS();
   auto an = argus_test::make_analyzer(true);
   cv::Mat img = cv::imread(argus_test::sample(6));
@@ -83,7 +83,7 @@ TEST(Embedder, FlipAndBackendsAgree) {
   }
 }
 
-TEST(Embedder, LfwSamePairAboveAndDifferentPairBelowThreshold) {
+TEST(vision_embedder, LfwSamePairAboveAndDifferentPairBelowThreshold) {
   REQUIRE_MODELS();
   std::string data = argus_test::eval_data_dir();
   if (data.empty()) GTEST_SKIP() << "evaluation data absent (../shared/data or ARGUS_EVAL_DATA)";
@@ -120,7 +120,7 @@ TEST(Embedder, LfwSamePairAboveAndDifferentPairBelowThreshold) {
   }
 }
 
-TEST(Embedder, FusedEmbeddingConcatenatesWeighted) {
+TEST(vision_embedder, FusedEmbeddingConcatenatesWeighted) {
   std::vector<float> a = {1, 0}, b = {0, 1, 0};
   auto f = fuse_embeddings(a, b, FusionWeights{0.25f, 0.75f});
   ASSERT_EQ(f.size(), 5u);

@@ -25,14 +25,14 @@ cv::Mat textured(int brightness) {
 std::vector<PointF> tmpl5() { return {arcface_template_112().begin(), arcface_template_112().end()}; }
 }  // namespace
 
-TEST(Quality, FrontalTemplateHasNoPose) {
+TEST(vision_quality, FrontalTemplateHasNoPose) {
   Pose p = estimate_pose_5(tmpl5());
   EXPECT_NEAR(p.roll, 0, 1.0);
   EXPECT_NEAR(p.yaw, 0, 3.0);
   EXPECT_NEAR(p.pitch, 0, 3.0);
 }
 
-TEST(Quality, RollAndYawFromPoints) {
+TEST(vision_quality, RollAndYawFromPoints) {
   auto pts = tmpl5();
   // Rotate 30 degrees about the nose.
   std::vector<PointF> rot;
@@ -48,7 +48,7 @@ TEST(Quality, RollAndYawFromPoints) {
   EXPECT_GT(estimate_pose_5(turned).yaw, 20);
 }
 
-TEST(Quality, VerdictsForDarkBlurrySmall) {
+TEST(vision_quality, VerdictsForDarkBlurrySmall) {
   QualityThresholds t;
   RectF big{0, 0, 120, 120}, tiny{0, 0, 12, 12};
   Quality good = assess_quality(textured(128), big, tmpl5(), std::nullopt, t);

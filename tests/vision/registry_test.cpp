@@ -9,7 +9,7 @@
 using namespace argus;
 using namespace argus::vision;
 
-TEST(Registry, ListsModelsWithHashesAndLatency) {
+TEST(vision_registry, ListsModelsWithHashesAndLatency) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
   Json j = an->registry().to_json();
@@ -32,7 +32,7 @@ TEST(Registry, ListsModelsWithHashesAndLatency) {
   EXPECT_TRUE(saw_feature);
 }
 
-TEST(Registry, SwitchActiveModelAtRunTime) {
+TEST(vision_registry, SwitchActiveModelAtRunTime) {
   REQUIRE_MODELS();
   argus::vision::RegistryOptions ro;
   ro.warmup_runs = 1;
@@ -77,7 +77,7 @@ TEST(Registry, SwitchActiveModelAtRunTime) {
   EXPECT_EQ((*reg)->to_json()["active"]["detector"], "blazeface-ort");
 }
 
-TEST(Registry, FallbackChainSkipsMissingModels) {
+TEST(vision_registry, FallbackChainSkipsMissingModels) {
   REQUIRE_MODELS();
   argus_test::TempDir dir;
   // Only the landmarker and recogniser: the detector chain must fall back to dlib HOG.
@@ -97,7 +97,7 @@ TEST(Registry, FallbackChainSkipsMissingModels) {
     }
 }
 
-TEST(Registry, FailsWithoutAnyRecogniser) {
+TEST(vision_registry, FailsWithoutAnyRecogniser) {
   argus_test::TempDir dir;
   auto cfg = argus_test::test_vision_config();
   cfg.models_dir = dir.path();

@@ -5,13 +5,13 @@
 using namespace argus;
 using namespace argus::vision;
 
-TEST(Tiling, SmallFrameNeedsOnlyTheWholeFrame) {
+TEST(vision_tiling, SmallFrameNeedsOnlyTheWholeFrame) {
   auto tiles = plan_tiles({320, 240}, {320, 240}, 24, 12);
   ASSERT_EQ(tiles.size(), 1u);
   EXPECT_TRUE(tiles[0].whole_frame);
 }
 
-TEST(Tiling, FullHdIsCoveredWithOverlap) {
+TEST(vision_tiling, FullHdIsCoveredWithOverlap) {
   cv::Size frame(1920, 1080);
   auto tiles = plan_tiles(frame, {320, 240}, 24, 12);
   ASSERT_GT(tiles.size(), 1u);
@@ -34,7 +34,7 @@ TEST(Tiling, FullHdIsCoveredWithOverlap) {
   }
 }
 
-TEST(Nms, SuppressesOverlapsAndContainedBoxes) {
+TEST(vision_nms, SuppressesOverlapsAndContainedBoxes) {
   std::vector<Detection> d = {
       {{10, 10, 100, 100}, 0.9f, {}},
       {{15, 12, 100, 100}, 0.8f, {}},   // overlaps the first
@@ -47,14 +47,14 @@ TEST(Nms, SuppressesOverlapsAndContainedBoxes) {
   EXPECT_FLOAT_EQ(k[1].score, 0.6f);
 }
 
-TEST(Nms, WeightedAveragesBoxes) {
+TEST(vision_nms, WeightedAveragesBoxes) {
   std::vector<Detection> d = {{{0, 0, 100, 100}, 0.5f, {}}, {{10, 0, 100, 100}, 0.5f, {}}};
   auto k = weighted_nms(d, 0.3f);
   ASSERT_EQ(k.size(), 1u);
   EXPECT_NEAR(k[0].box.x, 5.f, 1e-4);
 }
 
-TEST(Tiling, InnerEdgeDetection) {
+TEST(vision_tiling, InnerEdgeDetection) {
   cv::Size frame(1000, 1000);
   cv::Rect tile(400, 0, 300, 300);
   EXPECT_TRUE(touches_inner_edge({401, 50, 40, 40}, tile, frame));   // cut at the left edge
