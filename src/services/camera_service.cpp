@@ -270,10 +270,15 @@ std::optional<int64_t> CameraService::ensure_demo_camera(const std::string& clip
 }
 
 Json CameraService::to_json(const store::CameraRecord& c) const {
-  return {{"id", c.id}, {"name", c.name}, {"source", c.source_masked}, {"type", c.camera_type}, {"status", c.status},
+  Json j = {{"id", c.id}, {"name", c.name}, {"source", c.source_masked}, {"type", c.camera_type}, {"status", c.status},
           {"resolution", {{"width", c.width}, {"height", c.height}}}, {"fps", c.fps}, {"settings", c.settings},
           {"detection", c.detection}, {"location", c.location}, {"isActive", c.is_active},
           {"hasCredentials", c.has_credentials}, {"createdAt", iso8601_ms(c.created_at)}, {"updatedAt", iso8601_ms(c.updated_at)}};
+  if (stats_for) {
+    Json stats = stats_for(c.id);
+    if (!stats.is_null()) j["stats"] = std::move(stats);
+  }
+  return j;
 }
 
 }  // namespace argus::services

@@ -48,6 +48,9 @@ class CameraService {
 
   // Called after create/update/delete/start/stop so the pipeline can follow (set by serve).
   std::function<void(int64_t id, const std::string& what)> on_change;
+  // Live session statistics for to_json's "stats" (null when not running); set by the live
+  // runtime, which owns the cameras' sessions.
+  std::function<Json(int64_t id)> stats_for;
 
  private:
   // Fills `c` from `body` (create: required fields enforced); returns validation errors.

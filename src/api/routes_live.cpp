@@ -1,0 +1,474 @@
+// Live and history routes: sightings, live results, statistics, attendance, MJPEG,
+// snapshots, discovery, the /ws hub and push ingest. Handlers call the store through its
+// interface (the service boundary for sightings) and the pipeline through CameraManager.
+#include "api/routes_live.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <array>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "auth/crypto.h"
+#include "core/time.h"
+#include "events/event_json.h"
+#include "ingest/discovery.h"
+#include "obs/metrics.h"
+#include "recognition/image_decode.h"
+
+namespace argus::api {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Json obj(std::initializer_list<std::pair<const std::string, Json>> props) {
+  Json p = Json::object();
+  for (auto& [k, v] : props) p[k] = v;
+  return {{"type", "object"}, {"properties", p}};
+}
+const Json kStr = {{"type", "string"}};
+const Json kInt = {{"type", "integer"}};
+const Json kNum = {{"type", "number"}};
+const Json kObj = {{"type", "object"}};
+Json arr(const Json& items) { return {{"type", "array"}, {"items", items}}; }
+Json nullable(Json j) {
+  j["nullable"] = true;
+  return j;
+}
+
+const Json kSighting = obj({{"id", kInt}, {"camera_id", kInt}, {"camera_name", kStr}, {"track_id", kInt},
+                            {"person_id", nullable(kInt)}, {"person_name", nullable(kStr)}, {"first_seen", kStr},
+                            {"last_seen", kStr}, {"best_confidence", kNum}, {"similarity", kNum}, {"frame_count", kInt},
+                            {"snapshot_url", nullable(kStr)}});
+const Json kAttendance = obj({{"date", kStr}, {"person_id", kInt}, {"name", kStr}, {"first_seen", kStr},
+                              {"last_seen", kStr}, {"cameras", arr(kInt)}});
+
+Error bad_query(const std::string& name, const std::string& why) {
+  Error e = Error::make("VALIDATION_ERROR", "Invalid query parameter");
+  e.details[name].push_back(why);
+  return e;
+}
+
+Result<std::optional<double>> query_double(const Request& req, const std::string& name, double lo, double hi) {
+  auto v = query(req, name);
+  if (!v || v->empty()) return std::optional<double>{};
+  try {
+    size_t used = 0;
+    double d = std::stod(*v, &used);
+    if (used != v->size() || !std::isfinite(d) || d < lo || d > hi) throw std::invalid_argument("range");
+    return std::optional<double>{d};
+  } catch (...) {
+    return bad_query(name, "must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+}
+
+Result<std::optional<bool>> query_bool(const Request& req, const std::string& name) {
+  auto v = query(req, name);
+  if (!v || v->empty()) return std::optional<bool>{};
+  if (*v == "true" || *v == "1") return std::optional<bool>{true};
+  if (*v == "false" || *v == "0") return std::optional<bool>{false};
+  return bad_query(name, "must be true or false");
+}
+
+bool valid_date(const std::string& s) {
+  static const std::regex re(R"(^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$)");
+  return std::regex_match(s, re);
+}
+
+std::optional<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Response jpeg_response(std::string bytes) {
+  Response r;
+  r.content_type = "image/jpeg";
+  r.body = std::move(bytes);
+  r.headers.push_back({"Cache-Control", "no-cache"});
+  return r;
+}
+
+std::string csv_field(const std::string& s) {
+  // Quote when needed; a leading = + - @ would be read as a formula by spreadsheets.
+  std::string v = s;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+Json attendance_json(const store::AttendanceRecord& a) {
+  return {{"date", a.date}, {"person_id", a.person_id}, {"name", a.person_name}, {"first_seen", iso8601_ms(a.first_seen)},
+          {"last_seen", iso8601_ms(a.last_seen)}, {"cameras", a.camera_ids}};
+}
+
+// One push-ingest connection: authenticated by the camera's ingest token (query or first
+// message) or by a supervisor's access token (browser webcam).
+struct IngestConn {
+  std::atomic<bool> authed{false};
+  std::atomic<bool> told_not_running{false};
+};
+
+}  // namespace
+
+std::string ingest_token(const std::string& key, int64_t camera_id) {
+  return auth::base64url_encode(auth::hmac_sha256(key, "ingest:" + std::to_string(camera_id)));
+}
+
+void add_live_routes(ApiApp& app, LiveContext& live) {
+  Router& r = app.router();
+  AppContext& c = app.context();
+  using V = http::verb;
+  auto supervisor = std::optional<Role>(Role::supervisor);
+  auto viewer = std::optional<Role>(Role::viewer);
+
+  // ---- live results (pull fallback of the WebSocket) ----
+  r.add({V::get, "/api/v1/detections/live", viewer, "detections",
+         "Latest analysed frame per camera (detection_event data), kept for pipeline.live_cache_ms", nullptr,
+         obj({{"results", arr(kObj)}, {"ttl_ms", kInt}}), {{"camera_id", "integer", "only this camera"}}, false, false,
+         "application/json", [&live](Request& req) {
+           auto cam = query_int(req, "camera_id", 1, INT64_MAX / 2);
+           if (!cam) return error_response(cam.error());
+           Json results = Json::array();
+           for (auto& [id, data] : live.cache.all(now_unix_ms()))
+             if ((!*cam || id == **cam) && req.principal->can_see_camera(id)) results.push_back(data);
+           return json_ok({{"results", results}, {"ttl_ms", live.cache.ttl_ms()}});
+         }});
+
+  // ---- sightings ----
+  r.add({V::get, "/api/v1/detections", viewer, "detections", "Sightings (one per track), newest first", nullptr,
+         obj({{"detections", arr(kSighting)}}),
+         {{"page", "integer", ""}, {"per_page", "integer", "1-100"}, {"camera_id", "integer", ""}, {"person_id", "integer", ""},
+          {"unknown", "boolean", "only unidentified faces"}, {"start_time", "string", "ISO-8601 or epoch s/ms"},
+          {"end_time", "string", "ISO-8601 or epoch s/ms"}, {"min_confidence", "number", "0..1"}},
+         false, false, "application/json", [&c](Request& req) {
+           auto p = page_request(req);
+           if (!p) return error_response(p.error());
+           store::SightingFilter f;
+           auto cam = query_int(req, "camera_id", 1, INT64_MAX / 2);
+           if (!cam) return error_response(cam.error());
+           auto person = query_int(req, "person_id", 1, INT64_MAX / 2);
+           if (!person) return error_response(person.error());
+           auto unknown = query_bool(req, "unknown");
+           if (!unknown) return error_response(unknown.error());
+           auto minc = query_double(req, "min_confidence", 0, 1);
+           if (!minc) return error_response(minc.error());
+           f.camera_id = *cam;
+           f.person_id = *person;
+           f.unknown_only = unknown->value_or(false);
+           f.min_confidence = *minc;
+           Error bad = Error::make("VALIDATION_ERROR", "Invalid query parameter");
+           for (auto [name, slot] : {std::pair{"start_time", &f.start_ms}, std::pair{"end_time", &f.end_ms}})
+             if (auto t = query(req, name); t && !t->empty()) {
+               auto ms = parse_time_ms(*t);
+               if (!ms) bad.details[name].push_back("must be an ISO-8601 time or epoch seconds/milliseconds");
+               else *slot = *ms;
+             }
+           if (!bad.details.empty()) return error_response(bad);
+           const auto& who = *req.principal;
+           if (f.camera_id && !who.can_see_camera(*f.camera_id)) return json_ok_paged({{"detections", Json::array()}}, p->page, p->per_page, 0);
+           f.allowed_camera_ids = who.camera_ids;
+           auto page = c.store.list_sightings(*p, f);
+           Json list = Json::array();
+           for (auto& s : page.items) list.push_back(events::sighting_json(s));
+           return json_ok_paged({{"detections", list}}, p->page, p->per_page, page.total);
+         }});
+  r.add({V::get, "/api/v1/detections/statistics", viewer, "detections",
+         "Sighting counts for the last hour, day or week: totals, per camera, per hour", nullptr,
+         obj({{"period", kStr}, {"total", kInt}, {"identified", kInt}, {"unknown", kInt}, {"unique_persons", kInt},
+              {"per_camera", arr(kObj)}, {"per_hour", arr(kObj)}}),
+         {{"period", "string", "1h | 24h | 7d (default 24h)"}}, false, false, "application/json", [&c](Request& req) {
+           std::string period = query(req, "period").value_or("24h");
+           int64_t span_h = period == "1h" ? 1 : period == "24h" ? 24 : period == "7d" ? 168 : 0;
+           if (!span_h) return error_response(bad_query("period", "must be 1h, 24h or 7d"));
+           int64_t now = now_unix_ms();
+           int64_t start = now - span_h * 3600000;
+           int64_t first_bucket = start - start % 3600000;
+           size_t buckets = static_cast<size_t>((now - first_bucket) / 3600000 + 1);
+           std::vector<std::array<int64_t, 3>> hours(buckets, {0, 0, 0});
+           std::map<int64_t, std::pair<std::string, int64_t>> per_cam;
+           std::set<int64_t> persons;
+           int64_t total = 0, identified = 0;
+           store::SightingFilter f;
+           f.start_ms = start;
+           f.allowed_camera_ids = req.principal->camera_ids;
+           // Walks the period's sightings page by page; capped so a huge week stays cheap.
+           constexpr int kPer = 500, kMaxPages = 100;
+           bool truncated = false;
+           for (int page = 1;; ++page) {
+             if (page > kMaxPages) { truncated = true; break; }
+             auto rows = c.store.list_sightings({page, kPer}, f);
+             for (auto& s : rows.items) {
+               ++total;
+               if (s.person_id) { ++identified; persons.insert(*s.person_id); }
+               auto& pc = per_cam[s.camera_id];
+               pc.first = s.camera_name;
+               ++pc.second;
+               int64_t t = std::max(s.first_seen, first_bucket);
+               size_t b = static_cast<size_t>((t - first_bucket) / 3600000);
+               if (b < hours.size()) {
+                 ++hours[b][0];
+                 ++hours[b][s.person_id ? 1 : 2];
+               }
+             }
+             if (static_cast<int64_t>(page) * kPer >= rows.total || rows.items.empty()) break;
+           }
+           Json cams = Json::array();
+           for (auto& [id, v] : per_cam) cams.push_back({{"camera_id", id}, {"camera_name", v.first}, {"count", v.second}});
+           Json per_hour = Json::array();
+           for (size_t i = 0; i < hours.size(); ++i)
+             per_hour.push_back({{"start", iso8601_ms(first_bucket + static_cast<int64_t>(i) * 3600000)}, {"count", hours[i][0]},
+                                 {"identified", hours[i][1]}, {"unknown", hours[i][2]}});
+           return json_ok({{"period", period}, {"start", iso8601_ms(start)}, {"end", iso8601_ms(now)}, {"total", total},
+                           {"sightings", total}, {"identified", identified}, {"unknown", total - identified},
+                           {"unique_persons", persons.size()}, {"per_camera", cams}, {"per_hour", per_hour},
+                           {"truncated", truncated}});
+         }});
+  r.add({V::get, "/api/v1/detections/{id}", viewer, "detections", "One sighting", nullptr, obj({{"detection", kSighting}}), {},
+         false, false, "application/json", [&c](Request& req) {
+           auto s = c.store.sighting(req.id_param());
+           if (!s || !req.principal->can_see_camera(s->camera_id)) return json_error(404, "NOT_FOUND", "Detection not found");
+           return json_ok({{"detection", events::sighting_json(*s)}});
+         }});
+  r.add({V::get, "/api/v1/detections/{id}/snapshot", viewer, "detections", "The best face crop of a sighting (JPEG)", nullptr,
+         nullptr, {{"token", "string", "access token (for <img>)"}}, false, true, "image/jpeg", [&c, &live](Request& req) {
+           auto s = c.store.sighting(req.id_param());
+           if (!s || !req.principal->can_see_camera(s->camera_id) || s->snapshot_path.empty() ||
+               s->snapshot_path.find("..") != std::string::npos)
+             return json_error(404, "NOT_FOUND", "No snapshot for this detection");
+           auto bytes = read_file(fs::path(live.blob_dir) / s->snapshot_path);
+           if (!bytes) return json_error(404, "NOT_FOUND", "No snapshot for this detection");
+           Response resp = jpeg_response(std::move(*bytes));
+           resp.headers = {{"Cache-Control", "private, max-age=300"}};
+           return resp;
+         }});
+
+  // ---- attendance ----
+  r.add({V::get, "/api/v1/attendance", viewer, "detections",
+         "Attendance per person and day (first/last seen, cameras); format=csv for a spreadsheet", nullptr,
+         obj({{"attendance", arr(kAttendance)}}),
+         {{"date", "string", "YYYY-MM-DD"}, {"from", "string", "YYYY-MM-DD"}, {"to", "string", "YYYY-MM-DD"},
+          {"person_id", "integer", ""}, {"format", "string", "json (default) or csv"}},
+         false, false, "application/json", [&c](Request& req) {
+           Error bad = Error::make("VALIDATION_ERROR", "Invalid query parameter");
+           std::optional<std::string> from, to;
+           for (auto [name, slot] : {std::pair{"date", &from}, std::pair{"from", &from}, std::pair{"to", &to}})
+             if (auto v = query(req, name); v && !v->empty()) {
+               if (!valid_date(*v)) bad.details[name].push_back("must be a date YYYY-MM-DD");
+               else *slot = *v;
+             }
+           if (auto d = query(req, "date"); d && !d->empty() && valid_date(*d)) to = *d;
+           auto person = query_int(req, "person_id", 1, INT64_MAX / 2);
+           if (!person) for (auto& [k, v] : person.error().details) bad.details[k] = v;
+           std::string format = query(req, "format").value_or("json");
+           if (format != "json" && format != "csv") bad.details["format"].push_back("must be json or csv");
+           if (!bad.details.empty()) return error_response(bad);
+           if (!from && !to) {
+             // No range: today in the configured time zone.
+             int tz = c.system_config.get().value("timezoneOffsetMinutes", 0);
+             from = to = local_date(now_unix_ms(), tz);
+           }
+           auto rows = c.store.attendance(from, to, *person);
+           const auto& who = *req.principal;
+           if (!who.camera_ids.empty()) {
+             // A user limited to some cameras sees only what those cameras saw.
+             std::vector<store::AttendanceRecord> mine;
+             for (auto& a : rows) {
+               std::vector<int64_t> cams;
+               for (auto id : a.camera_ids)
+                 if (who.can_see_camera(id)) cams.push_back(id);
+               if (cams.empty()) continue;
+               a.camera_ids = cams;
+               mine.push_back(a);
+             }
+             rows = std::move(mine);
+           }
+           if (format == "csv") {
+             Response resp;
+             resp.content_type = "text/csv; charset=utf-8";
+             resp.body = "date,person_id,name,first_seen,last_seen,cameras\r\n";
+             for (auto& a : rows) {
+               std::string cams;
+               for (auto id : a.camera_ids) cams += (cams.empty() ? "" : " ") + std::to_string(id);
+               resp.body += a.date + "," + std::to_string(a.person_id) + "," + csv_field(a.person_name) + "," +
+                            iso8601_ms(a.first_seen) + "," + iso8601_ms(a.last_seen) + "," + cams + "\r\n";
+             }
+             std::string name = "attendance-" + *from + (to && *to != *from ? "_" + *to : "") + ".csv";
+             resp.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + "\""});
+             return resp;
+           }
+           Json list = Json::array();
+           for (auto& a : rows) list.push_back(attendance_json(a));
+           return json_ok({{"attendance", list}, {"from", from ? Json(*from) : Json()}, {"to", to ? Json(*to) : Json()}});
+         }});
+
+  // ---- cameras: live view, discovery, ingest token ----
+  r.add({V::get, "/api/v1/cameras/discover", supervisor, "cameras", "Find USB (V4L2) and ONVIF cameras", nullptr,
+         obj({{"discovered_cameras", arr(obj({{"source", kStr}, {"name", kStr}, {"type", kStr}, {"capabilities", arr(kStr)}}))}}),
+         {}, false, false, "application/json", [](Request&) {
+           Json found = discover_cameras();
+           return json_ok({{"discovered_cameras", found.is_array() ? found : Json::array()}});
+         }});
+  r.add({V::get, "/api/v1/cameras/{id}/snapshot", viewer, "cameras", "The camera's latest frame (JPEG)", nullptr, nullptr,
+         {{"token", "string", "access token (for <img>)"}}, false, true, "image/jpeg", [&c, &live](Request& req) {
+           int64_t id = req.id_param();
+           auto cam = c.cameras.get(id, *req.principal);
+           if (!cam) return error_response(cam.error());
+           auto jpeg = live.manager.latest_jpeg(id);
+           if (!jpeg) return json_error(409, "CONFLICT", "The camera has no frame yet (not running or not connected)");
+           return jpeg_response(std::move(*jpeg));
+         }});
+  r.add({V::get, "/api/v1/cameras/{id}/mjpeg", viewer, "cameras",
+         "Live MJPEG stream (multipart/x-mixed-replace); each part has X-Frame-Seq and X-Frame-Timestamp", nullptr, nullptr,
+         {{"fps", "number", "frames per second (0.5-30, default 10)"}, {"width", "integer", "downscale to this width (64-1920)"},
+          {"token", "string", "access token (for <img>)"}},
+         false, true, "multipart/x-mixed-replace", [&c, &live](Request& req) {
+           int64_t id = req.id_param();
+           auto cam = c.cameras.get(id, *req.principal);
+           if (!cam) return error_response(cam.error());
+           auto fps = query_double(req, "fps", 0.5, 30);
+           if (!fps) return error_response(fps.error());
+           auto width = query_int(req, "width", 64, 1920);
+           if (!width) return error_response(width.error());
+           if (!live.manager.is_running(id)) return json_error(409, "CONFLICT", "The camera is not running");
+           Response resp;
+           resp.content_type = "multipart/x-mixed-replace; boundary=argusframe";
+           resp.headers.push_back({"X-Accel-Buffering", "no"});
+           auto interval = std::chrono::microseconds(static_cast<int64_t>(1e6 / fps->value_or(10.0)));
+           int w = static_cast<int>(width->value_or(0));
+           CameraManager& mgr = live.manager;
+           int quality = live.jpeg_quality;
+           resp.stream = [&mgr, id, interval, w, quality](StreamWriter& out) {
+             auto& streams = obs::Registry::global().gauge("argus_mjpeg_streams", "Open MJPEG streams");
+             streams.add(1);
+             uint64_t last_seq = 0;
+             auto next = SteadyClock::now();
+             while (out.open() && mgr.is_running(id)) {
+               auto now = SteadyClock::now();
+               if (now < next) {
+                 // Short sleeps so a server shutdown (open() false) is noticed promptly.
+                 std::this_thread::sleep_for(std::min<SteadyClock::duration>(next - now, std::chrono::milliseconds(50)));
+                 continue;
+               }
+               auto frame = mgr.latest_frame(id);
+               if (!frame || frame->empty() || frame->seq == last_seq) {
+                 next = now + std::chrono::milliseconds(10);
+                 continue;
+               }
+               std::string jpeg;
+               if (w > 0 && w < frame->width()) {
+                 auto bytes = encode_jpeg_scaled(frame->bgr, w, quality);
+                 jpeg.assign(bytes.begin(), bytes.end());
+               } else if (auto j = mgr.latest_jpeg(id)) {
+                 jpeg = std::move(*j);  // cached by the session, shared by every viewer
+               }
+               if (jpeg.empty()) {
+                 next = now + interval;
+                 continue;
+               }
+               std::string part = "--argusframe\r\nContent-Type: image/jpeg\r\nContent-Length: " + std::to_string(jpeg.size()) +
+                                  "\r\nX-Frame-Seq: " + std::to_string(frame->seq) +
+                                  "\r\nX-Frame-Timestamp: " + std::to_string(frame->received_unix_ms) + "\r\n\r\n";
+               part += jpeg;
+               part += "\r\n";
+               if (!out.write(part)) break;
+               last_seq = frame->seq;
+               next = now + interval;
+             }
+             streams.add(-1);
+           };
+           return resp;
+         }});
+  r.add({V::post, "/api/v1/cameras/{id}/ingest-token", supervisor, "cameras",
+         "Token for pushing frames to a websocket camera at /api/v1/ingest/ws/{id}?token=...", nullptr,
+         obj({{"token", kStr}, {"url", kStr}}), {}, false, false, "application/json", [&c, &live](Request& req) {
+           int64_t id = req.id_param();
+           auto cam = c.cameras.get(id, *req.principal);
+           if (!cam) return error_response(cam.error());
+           if (cam->camera_type != "websocket") {
+             Error e = Error::make("VALIDATION_ERROR", "Only websocket cameras take pushed frames");
+             e.details["camera_type"].push_back("must be websocket");
+             return error_response(e);
+           }
+           c.audit.record(req.principal, "ingest_token", "camera", std::to_string(id), req.client, "success");
+           std::string tok = ingest_token(live.ingest_key, id);
+           return json_ok({{"token", tok}, {"url", "/api/v1/ingest/ws/" + std::to_string(id) + "?token=" + tok}});
+         }});
+
+  // ---- WebSockets ----
+  Route ws_route{V::get, "/api/v1/ws", viewer, "live",
+                 "WebSocket: auth (header or first message), subscribe/unsubscribe per camera, detection/recognition/"
+                 "track/status/metrics events and binary video frames",
+                 nullptr, nullptr, {}, false, false, "application/json", nullptr};
+  ws_route.websocket = [&live](Request& req, std::shared_ptr<WsConnection> ws) { live.hub.attach(std::move(ws), req.principal); };
+  r.add(std::move(ws_route));
+
+  // Public in the route table because it has its own credential: the camera's ingest token
+  // (query ?token= or first message {"type":"auth","token"}) or a supervisor's access token.
+  Route ingest_route{V::get, "/api/v1/ingest/ws/{id}", std::nullopt, "live",
+                     "WebSocket push ingest for a websocket camera: binary JPEG frames or base64 text",
+                     nullptr, nullptr, {{"token", "string", "the camera's ingest token"}}, false, false, "application/json", nullptr};
+  ingest_route.websocket = [&c, &live](Request& req, std::shared_ptr<WsConnection> ws) {
+    int64_t id = req.id_param();
+    auto state = std::make_shared<IngestConn>();
+    auto check = [&c, &live, id](const std::string& token) {
+      if (token.empty()) return false;
+      if (auth::equal_ct(token, ingest_token(live.ingest_key, id))) return true;
+      auto p = c.auth.authenticate(token);
+      return p && p->role >= Role::supervisor && p->can_see_camera(id);
+    };
+    auto fail = [](WsConnection& conn, const std::string& why) {
+      conn.send_text(Json{{"type", "error"}, {"code", "UNAUTHORIZED"}, {"message", why}}.dump());
+      conn.close();
+    };
+    if (auto t = query(req, "token"); t && !t->empty()) {
+      if (!check(*t)) return fail(*ws, "invalid ingest token");
+      state->authed = true;
+    }
+    auto& frames = obs::Registry::global().counter("argus_ingest_frames_total", "Frames pushed to /ingest/ws", {{"camera", std::to_string(id)}});
+    std::weak_ptr<WsConnection> weak = ws;
+    ws->on_message = [&live, id, state, check, fail, weak, &frames](const std::string& msg, bool binary) {
+      auto conn = weak.lock();
+      if (!conn) return;
+      std::string jpeg;
+      if (!binary) {
+        Json j = msg.starts_with("{") ? Json::parse(msg, nullptr, false) : Json();
+        if (j.is_object() && j.value("type", "") == "auth") {
+          if (!check(j.value("token", ""))) return fail(*conn, "invalid ingest token");
+          state->authed = true;
+          conn->send_text(Json{{"type", "auth_ok"}, {"camera_id", id}}.dump());
+          return;
+        }
+        if (!state->authed) return fail(*conn, "authenticate first");
+        std::string b64 = j.is_object() ? j.value("data", "") : msg;
+        auto bytes = decode_base64(b64);
+        if (!bytes) {
+          conn->send_text(Json{{"type", "error"}, {"code", "VALIDATION_ERROR"}, {"message", "not a base64 JPEG"}}.dump());
+          return;
+        }
+        jpeg.assign(bytes->begin(), bytes->end());
+      } else {
+        if (!state->authed) return fail(*conn, "authenticate first");
+        jpeg = msg;
+      }
+      if (live.manager.push_jpeg(id, std::move(jpeg))) {
+        frames.inc();
+        state->told_not_running = false;
+      } else if (!state->told_not_running.exchange(true)) {
+        // Said once per outage, not per frame.
+        conn->send_text(Json{{"type", "error"}, {"code", "CONFLICT"}, {"message", "the camera is not running (start it first)"}}.dump());
+      }
+    };
+    if (state->authed) ws->send_text(Json{{"type", "auth_ok"}, {"camera_id", id}}.dump());
+  };
+  r.add(std::move(ingest_route));
+}
+
+}  // namespace argus::api

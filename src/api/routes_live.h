@@ -1,0 +1,30 @@
+#pragma once
+// Live and history routes (issue 4): /detections (sightings), /detections/live,
+// /detections/statistics, /attendance, MJPEG and snapshots per camera, camera discovery,
+// the /ws WebSocket and the /ingest/ws/{id} push endpoint. Registered by the live runtime
+// (src/cli/live_runtime.cpp) into the same route table as the core routes.
+#include <string>
+
+#include "api/app.h"
+#include "events/live_cache.h"
+#include "events/ws_hub.h"
+#include "pipeline/camera_manager.h"
+
+namespace argus::api {
+
+struct LiveContext {
+  CameraManager& manager;
+  events::LiveCache& cache;
+  events::WsHub& hub;
+  std::string blob_dir;    // <data>/blobs (sighting snapshots live under snapshots/)
+  std::string ingest_key;  // HMAC key for per-camera ingest tokens (the JWT key)
+  int jpeg_quality = 80;
+};
+
+// The per-camera push token: base64url(HMAC-SHA256(key, "ingest:<id>")). Derived, not
+// stored, so nothing new sits in the database; rotating the JWT key rotates these too.
+std::string ingest_token(const std::string& key, int64_t camera_id);
+
+void add_live_routes(ApiApp& app, LiveContext& live);
+
+}  // namespace argus::api

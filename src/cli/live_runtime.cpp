@@ -1,0 +1,205 @@
+#include "cli/live_runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/time.h"
+#include "events/event_json.h"
+#include "obs/metrics.h"
+
+namespace argus::cli {
+
+namespace {
+
+// Per-camera gauges on /metrics: name, help, key in CameraSession::stats().
+struct CameraGauge {
+  const char* name;
+  const char* help;
+  const char* key;
+};
+constexpr CameraGauge kGauges[] = {
+    {"argus_camera_frames_captured", "Frames decoded since the camera started", "frames_captured"},
+    {"argus_camera_frames_processed", "Frames analysed since the camera started", "frames_processed"},
+    {"argus_camera_frames_dropped", "Frames dropped because analysis fell behind (ring overflow)", "frames_dropped"},
+    {"argus_camera_fps", "Decoded frames per second", "avg_fps"},
+    {"argus_camera_processed_fps", "Analysed frames per second", "processed_fps"},
+    {"argus_camera_latency_ms", "Average receive-to-result latency", "avg_latency_ms"},
+};
+
+}  // namespace
+
+LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app.context()) {
+  const Json& p = deps_.config.tree.contains("pipeline") ? deps_.config.tree["pipeline"] : Json::object();
+  int64_t live_ms = p.value("live_cache_ms", 3000);
+  ws_client_queue_ = p.value("ws_client_queue", size_t{256});
+  auto pcfg = PipelineConfig::from_json(p);
+
+  cache_ = std::make_unique<events::LiveCache>(live_ms);
+  hub_ = std::make_unique<events::WsHub>(
+      events::HubConfig{}, [&auth = ctx_.auth](const std::string& token) { return auth.authenticate(token); },
+      [this](CameraId id) { return manager_ ? manager_->latest_frame(id) : std::nullopt; }, [this] { return performance(); });
+
+  events::SightingWriterConfig wcfg;
+  wcfg.blob_dir = deps_.blob_dir;
+  writer_ = std::make_shared<events::SightingWriter>(
+      ctx_.store, wcfg, [&sc = ctx_.system_config] { return sc.get().value("timezoneOffsetMinutes", 0); });
+  writer_->set_on_written([this](CameraId cam, const std::string& event, const store::SightingRecord& rec) {
+    Json data = events::sighting_json(rec);
+    data["event"] = event;
+    data["confidence"] = rec.best_confidence;
+    data["timestamp"] = iso8601_ms(rec.last_seen);
+    data["person"] = rec.person_id ? Json{{"id", *rec.person_id}, {"name", data["person_name"]}, {"similarity", rec.similarity}}
+                                   : Json(nullptr);
+    bool recognition = event == "identity_assigned" || event == "identity_changed";
+    hub_->publish_track(cam, recognition ? "recognition_event" : "track_update", data);
+  });
+  live_sink_ = std::make_shared<events::LiveSink>(*cache_, *hub_, deps_.model, deps_.person_name);
+  auto sink = std::make_shared<events::FanoutSink>(std::vector<std::shared_ptr<ResultSink>>{live_sink_, writer_});
+  manager_ = std::make_unique<CameraManager>(pcfg, deps_.analyzer, sink, deps_.matcher);
+  manager_->set_state_callback([this](CameraId id, SessionState s, const std::string& detail) { on_state(id, s, detail); });
+
+  routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
+      *manager_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
+  api::add_live_routes(deps_.app, *routes_ctx_);
+
+  ctx_.cameras.on_change = [this](int64_t id, const std::string& what) { on_camera_change(id, what); };
+  ctx_.cameras.stats_for = [this](int64_t id) { return camera_stats(id); };
+  ctx_.health_checks.push_back({"pipeline", [this] {
+                                  Json all = manager_->list_stats();
+                                  size_t live = 0, errors = 0;
+                                  for (auto& s : all) {
+                                    if (s.value("state", "") == "live") ++live;
+                                    if (s.value("state", "") == "error") ++errors;
+                                  }
+                                  return Json{{"status", errors ? "degraded" : "healthy"}, {"cameras", all.size()},
+                                              {"live", live}, {"error", errors}, {"analyzer", deps_.analyzer != nullptr},
+                                              {"ws_clients", hub_->client_count()}};
+                                }});
+}
+
+LiveRuntime::~LiveRuntime() {
+  stop();
+  ctx_.cameras.on_change = nullptr;
+  ctx_.cameras.stats_for = nullptr;
+}
+
+void LiveRuntime::start() {
+  writer_->start();
+  hub_->start();
+  int started = 0;
+  for (const auto& cam : ctx_.store.all_cameras()) {
+    if (!cam.is_active) continue;
+    start_camera(cam.id);
+    ++started;
+  }
+  spdlog::info("live: {} camera(s) started, analyzer {}", started, deps_.analyzer ? "on" : "off (live view only)");
+}
+
+void LiveRuntime::stop() {
+  if (stopping_.exchange(true)) return;
+  // Cameras first: stopping ends their open tracks, whose final events the writer stores.
+  manager_->stop_all();
+  {
+    std::lock_guard lock(metrics_mu_);
+    for (auto id : metric_cameras_)
+      for (const auto& g : kGauges) obs::Registry::global().remove_gauge_fn(g.name, {{"camera", std::to_string(id)}});
+    metric_cameras_.clear();
+  }
+  hub_->stop();
+  writer_->stop();
+}
+
+void LiveRuntime::on_camera_change(int64_t id, const std::string& what) {
+  if (stopping_) return;
+  if (what == "delete" || what == "stop") {
+    stop_camera(id);
+    return;
+  }
+  auto cam = ctx_.store.camera(id);
+  if (!cam) return;
+  // create/update/start: (re)start when the camera should run; an update of a stopped
+  // camera only changes its record.
+  if (what == "start" || cam->is_active) start_camera(id);
+  else if (manager_->is_running(id)) stop_camera(id);
+}
+
+void LiveRuntime::start_camera(int64_t id) {
+  std::lock_guard lock(change_mu_);
+  auto cam = ctx_.store.camera(id);
+  auto src = ctx_.cameras.source(id);
+  if (!cam) return;
+  CameraConfig c;
+  c.id = id;
+  c.name = cam->name;
+  c.type = cam->camera_type;
+  c.url = src ? src->url : "";
+  const Json& det = cam->detection.is_object() ? cam->detection : Json::object();
+  const Json& set = cam->settings.is_object() ? cam->settings : Json::object();
+  c.fps_limit = det.contains("fps_limit") && det["fps_limit"].is_number() ? det["fps_limit"].get<double>()
+                                                                        : manager_->default_fps_limit();
+  c.detection_enabled = !det.contains("enabled") || !det["enabled"].is_boolean() || det["enabled"].get<bool>();
+  if (c.type == "file") {
+    // A file camera behaves like a live one: paced in real time, looping unless told not to.
+    c.source.realtime = true;
+    c.source.loop = !set.contains("loop") || !set["loop"].is_boolean() || set["loop"].get<bool>();
+  }
+  if (set.contains("rtsp_transport") && set["rtsp_transport"].is_string()) c.source.rtsp_transport = set["rtsp_transport"];
+  Status st = manager_->start_camera(c);
+  if (!st) {
+    spdlog::warn("camera {}: cannot start: {}", id, st.error().message);
+    ctx_.store.set_camera_status(id, "error", cam->is_active);
+    hub_->publish_status(id, "error", st.error().message);
+    return;
+  }
+  std::lock_guard mlock(metrics_mu_);
+  if (metric_cameras_.insert(id).second) {
+    for (const auto& g : kGauges) {
+      std::string key = g.key;
+      obs::Registry::global().gauge_fn(g.name, g.help, {{"camera", std::to_string(id)}}, [this, id, key] {
+        Json s = manager_->stats(id);
+        return s.is_object() && s.contains(key) && s[key].is_number() ? s[key].get<double>() : 0.0;
+      });
+    }
+  }
+}
+
+void LiveRuntime::stop_camera(int64_t id) {
+  std::lock_guard lock(change_mu_);
+  manager_->stop_camera(id);
+  cache_->erase(id);
+  std::lock_guard mlock(metrics_mu_);
+  if (metric_cameras_.erase(id))
+    for (const auto& g : kGauges) obs::Registry::global().remove_gauge_fn(g.name, {{"camera", std::to_string(id)}});
+}
+
+void LiveRuntime::on_state(CameraId id, SessionState s, const std::string& detail) {
+  // Decode thread: one small store write per state change (rare), then the broadcast.
+  const char* status = to_string(s);
+  try {
+    if (auto cam = ctx_.store.camera(id)) ctx_.store.set_camera_status(id, status, cam->is_active);
+  } catch (const std::exception& e) {
+    spdlog::warn("camera {}: status not stored: {}", id, e.what());
+  }
+  hub_->publish_status(id, status, detail);
+}
+
+Json LiveRuntime::camera_stats(int64_t id) const {
+  Json s = manager_->stats(id);
+  if (!s.is_object()) return nullptr;
+  // docs/api.md names next to the session's own (which stay for detail).
+  s["latency_ms"] = s.value("avg_latency_ms", 0.0);
+  s["downtime_s"] = s.value("downtime_ms", int64_t{0}) / 1000.0;
+  return s;
+}
+
+Json LiveRuntime::performance() const {
+  Json out = Json::array();
+  if (!manager_) return out;
+  for (const auto& s : manager_->list_stats())
+    out.push_back({{"camera_id", s.value("camera_id", int64_t{0})}, {"state", s.value("state", "")},
+                   {"fps", s.value("avg_fps", 0.0)}, {"processed_fps", s.value("processed_fps", 0.0)},
+                   {"latency_ms", s.value("avg_latency_ms", 0.0)}, {"frames_dropped", s.value("frames_dropped", 0)},
+                   {"frames_processed", s.value("frames_processed", 0)}});
+  return out;
+}
+
+}  // namespace argus::cli

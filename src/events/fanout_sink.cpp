@@ -1,0 +1,44 @@
+#include "events/fanout_sink.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/time.h"
+#include "obs/metrics.h"
+
+namespace argus::events {
+
+namespace {
+void count_error(const char* what) {
+  obs::Registry::global().counter("argus_sink_errors_total", "Exceptions thrown by result sinks", {{"stage", what}}).inc();
+}
+}  // namespace
+
+void FanoutSink::on_frame_result(const FrameResult& result) {
+  for (auto& s : sinks_) {
+    try {
+      s->on_frame_result(result);
+    } catch (const std::exception& e) {
+      count_error("frame");
+      spdlog::warn("result sink: {}", e.what());
+    }
+  }
+}
+
+void FanoutSink::on_track_event(CameraId camera_id, const TrackEvent& event) {
+  for (auto& s : sinks_) {
+    try {
+      s->on_track_event(camera_id, event);
+    } catch (const std::exception& e) {
+      count_error("track");
+      spdlog::warn("result sink: {}", e.what());
+    }
+  }
+}
+
+void LiveSink::on_frame_result(const FrameResult& result) {
+  Json data = detection_event_data(result, model_, person_name_);
+  hub_.publish_detection(result.camera_id, data);
+  cache_.put(result.camera_id, std::move(data), now_unix_ms());
+}
+
+}  // namespace argus::events
