@@ -311,6 +311,9 @@ Result<FrameRequest> parse_frame_request(const Json& body) {
     return e;
   }
   DecodeLimits limits;
+  // Queued frames are held decoded (so a corrupt one is a 400 now, not a failed job later):
+  // at most 4096x4096 (48 MiB of BGR) each keeps frame_queue_capacity x that bounded.
+  limits.max_pixels = 4096LL * 4096;
   limits.allow_bmp = false;
   limits.allow_webp = false;
   auto mat = decode_image(*bytes, limits);
@@ -476,7 +479,8 @@ Json FrameService::accepted_json(const Job& job, size_t position) const {
   auto& h = stage_histogram("total");
   double mean_ms = h.count() ? h.sum() / static_cast<double>(h.count()) * 1000.0 : 200.0;
   int workers = std::max<size_t>(1, workers_.size());
-  Json j = {{"status", "accepted"},
+  Json j = {{"status", "accepted"},  // 001 §5.3; the job itself is "queued" (job_status)
+            {"job_status", "queued"},
             {"message", "Frame queued for processing"},
             {"job_id", job.id},
             {"frame_id", job.req.frame_id},
@@ -624,6 +628,7 @@ FrameReply FrameService::submit(FrameRequest request) {
 void FrameService::worker_loop() {
   for (;;) {
     std::shared_ptr<Job> job;
+    cv::Mat image;
     {
       std::unique_lock lock(mu_);
       work_cv_.wait(lock, [&] { return stopping_ || queued_ > 0; });
@@ -641,19 +646,22 @@ void FrameService::worker_loop() {
       }
       job->state = JobState::processing;
       job->started_unix_ms = now_unix_ms();
+      // A header copy shares the pixels: finish() may release job->req.image (a sync waiter
+      // that timed out) while this worker still reads them.
+      image = job->req.image;
       observe_stage("queue", ms_between(job->admitted, now));
     }
-    run_job(job);
+    run_job(job, image);
   }
 }
 
-void FrameService::run_job(const std::shared_ptr<Job>& job) {
-  // The image is read outside the lock: only this worker touches req while processing, and
-  // a sync waiter that gives up only changes state/error under mu_ (never the pixels).
+void FrameService::run_job(const std::shared_ptr<Job>& job, const cv::Mat& image) {
+  // Runs outside the lock: while a job is processing only this worker reads its request
+  // fields, and a sync waiter that gives up changes only state/result/error (under mu_).
   FrameError err;
   std::optional<Json> result;
   try {
-    auto r = analyze(*job, err);
+    auto r = analyze(*job, image, err);
     if (r) result = std::move(*r);
   } catch (const std::exception& e) {
     spdlog::error("frames: job {} failed: {}", job->id, e.what());
@@ -674,7 +682,7 @@ void FrameService::run_job(const std::shared_ptr<Job>& job) {
   else finish(job, std::nullopt, err);
 }
 
-Result<Json> FrameService::analyze(Job& job, FrameError& err) {
+Result<Json> FrameService::analyze(const Job& job, const cv::Mat& image, FrameError& err) {
   const FrameRequest& req = job.req;
   auto started = SteadyClock::now();
   vision::FaceAnalyzer* analyzer = recognition_.available() ? recognition_.analyzer() : nullptr;
@@ -706,7 +714,7 @@ Result<Json> FrameService::analyze(Job& job, FrameError& err) {
   if (!opts.fusion) pick(req.recognition_model, "recognizer", opts.embedder, "recognition");
 
   vision::AnalyzeTrace trace;
-  auto faces = analyzer->try_analyze(req.image, opts, &trace);
+  auto faces = analyzer->try_analyze(image, opts, &trace);
   if (!faces) {
     err = FrameError{"MODEL_FAILURE", "Detection model failed: " + faces.error().message,
                      {{"frame_id", req.frame_id}, {"fallback_used", trace.fallback_used},
@@ -717,7 +725,7 @@ Result<Json> FrameService::analyze(Job& job, FrameError& err) {
   double detection_ms = stage("detect") + stage("landmarks") + stage("align") + stage("quality");
   double recognition_ms = stage("embed");
 
-  const int W = req.image.cols, H = req.image.rows;
+  const int W = image.cols, H = image.rows;
   const float min_sharpness = analyzer->config().min_sharpness;
   Json detections = Json::array();
   int identified = 0;
@@ -770,7 +778,7 @@ Result<Json> FrameService::analyze(Job& job, FrameError& err) {
       cv::Rect crop(std::max(0, x0 - mx), std::max(0, y0 - my), 0, 0);
       crop.width = std::min(W, x1 + mx) - crop.x;
       crop.height = std::min(H, y1 + my) - crop.y;
-      auto jpeg = encode_jpeg(req.image(crop), 90);
+      auto jpeg = encode_jpeg(image(crop), 90);
       std::string name = det_id + ".jpg";
       fs::create_directories(snapshot_dir_, ec);
       std::ofstream out(fs::path(snapshot_dir_) / name, std::ios::binary);
@@ -812,7 +820,7 @@ Result<Json> FrameService::analyze(Job& job, FrameError& err) {
 
   auto model_json = [&](const std::string& task, double latency) -> Json {
     std::string id = trace.models.count(task) ? trace.models.at(task) : registry.active(task);
-    Json m = {{"name", id}, {"version", nullptr}, {"device", "cpu"}, {"latency_ms", std::llround(latency)}};
+    Json m = {{"name", id}, {"version", nullptr}, {"device", nullptr}, {"latency_ms", std::llround(latency)}};
     if (auto lm = registry.get(id)) {
       m["version"] = lm->info.version;
       m["device"] = lm->info.device;

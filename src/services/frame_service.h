@@ -14,7 +14,8 @@
 // Every container here is bounded and says what it drops:
 //   queue      pipeline.frame_queue_capacity; when full the lowest-priority newest job is
 //              evicted for a higher-priority arrival (it fails with QUEUE_FULL), else the
-//              arrival is refused with QUEUE_FULL.
+//              arrival is refused with QUEUE_FULL. Queued frames are held decoded (at most
+//              4096x4096, 48 MiB each), so memory is bounded by capacity x that.
 //   jobs       pipeline.frame_job_max async jobs; the oldest finished job goes first; when
 //              none has finished the arrival is refused with QUEUE_FULL.
 //   dedup      frame ids seen in the last pipeline.frame_dedup_ms, at most 4096 (oldest dropped).
@@ -155,8 +156,8 @@ class FrameService {
 
   void worker_loop();
   void callback_loop();
-  void run_job(const std::shared_ptr<Job>& job);
-  Result<Json> analyze(Job& job, FrameError& err_out);
+  void run_job(const std::shared_ptr<Job>& job, const cv::Mat& image);
+  Result<Json> analyze(const Job& job, const cv::Mat& image, FrameError& err_out);
   void finish(const std::shared_ptr<Job>& job, std::optional<Json> result, std::optional<FrameError> error);
   std::shared_ptr<Job> pop_locked();
   bool remove_queued_locked(const std::shared_ptr<Job>& job);
