@@ -31,6 +31,8 @@ fi
 for s in scripts/fetch-onnxruntime.sh scripts/fetch-models.sh; do
   if [ -x "$s" ]; then "$s"; fi
 done
+# The demo camera's clip, made from package-shipped photos (media/ is git-ignored).
+scripts/make-demo-video.sh media/demo.mp4 || echo "setup: no demo clip (the demo camera will be skipped)" >&2
 
 # Web app dependencies.
 if [ -f web/package-lock.json ]; then

@@ -8,8 +8,15 @@
 #include <iostream>
 
 #include "api/app.h"
+#include "api/routes_vision.h"
+#include "api/routes_frames.h"
+#include "services/frame_service.h"
+#include "recognition/recognition_config.h"
+#include "services/recognition_service.h"
+#include "vision/face_analyzer.h"
 #include "api/server.h"
 #include "auth/crypto.h"
+#include "cli/live_runtime.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "obs/system_stats.h"
@@ -145,13 +152,68 @@ int run_serve(const GlobalOptions& o) {
               << std::flush;
   }
 
+  // Face models: optional at run time. Without them the server still manages cameras and
+  // persons, and the routes that need models answer 503 with the reason.
+  std::shared_ptr<vision::FaceAnalyzer> analyzer;
+  std::string vision_unavailable;
+  if (auto vcfg = vision::VisionConfig::from_json(cfg->tree); !vcfg) {
+    vision_unavailable = vcfg.error().message;
+  } else {
+    if (fs::path(vcfg->models_dir).is_relative() && !fs::exists(vcfg->models_dir) &&
+        fs::exists(fs::path(exe_dir()) / ".." / vcfg->models_dir))
+      vcfg->models_dir = fs::weakly_canonical(fs::path(exe_dir()) / ".." / vcfg->models_dir).string();
+    vision::RegistryOptions ropts;
+    ropts.warmup_runs = cfg->tree["vision"].value("warmup_runs", 10);
+    auto created = vision::FaceAnalyzer::create(*vcfg, ropts);
+    if (created) analyzer = created.value();
+    else vision_unavailable = created.error().message;
+  }
+  if (!analyzer) spdlog::warn("face models unavailable ({}); run scripts/fetch-models.sh", vision_unavailable);
+  auto rec_cfg = parse_recognition_config(cfg->tree);
+  services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{},
+                                           data->blobs);
+  recognition.set_unavailable_reason(vision_unavailable);
+  (void)recognition.load_gallery();
+
+  if (cfg->server.demo_camera) {
+    std::error_code ec;
+    fs::path clip = fs::weakly_canonical(fs::absolute(cfg->storage.media_dir) / "demo.mp4", ec);
+    if (fs::exists(clip)) {
+      if (auto id = cameras.ensure_demo_camera(clip.string())) spdlog::info("created the demo camera (id {})", *id);
+    } else {
+      spdlog::warn("demo camera: {} is missing (scripts/make-demo-video.sh makes it)", clip.string());
+    }
+  }
+
   api::AppContext ctx{*data->store, audit, auth, users, cameras, persons, system_config, sampler,
                       cfg->server.web_root.empty() ? default_web_root() : cfg->server.web_root,
                       ARGUS_VERSION, data->root, {}, {}};
   api::ApiApp app(ctx);
   api::add_core_routes(app);
+  api::add_vision_routes(app, recognition);
+  // Push-mode frames (issue 3 §6, seed 001 §4.1.1): a priority queue and workers over the
+  // same analyzer and gallery. Stopped before the HTTP server so waiting requests end at once.
+  auto frame_cfg = services::FrameServiceConfig::from_tree(cfg->tree);
+  if (!frame_cfg) {
+    for (auto& [key, msgs] : frame_cfg.error().details) std::cerr << "argus: " << key << " " << msgs.front() << "\n";
+    return 2;
+  }
+  int http_threads = cfg->server.threads > 0 ? cfg->server.threads
+                                             : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()) * 2);
+  services::FrameService frames(recognition, *data->store, frame_cfg.value(), data->root, http_threads);
+  frames.start();
+  api::add_frame_routes(app, frames);
+  ctx.health_checks.push_back({"models", [&recognition] {
+    return recognition.available() ? Json{{"status", "healthy"}, {"gallery_size", recognition.gallery_size()}}
+                                   : Json{{"status", "degraded"}, {"reason", recognition.unavailable_reason()}};
+  }});
+
+  // Cameras inside serve (issue 4): sessions, live results, sightings, /ws, MJPEG, ingest.
+  LiveRuntime live({*cfg, app, data->blobs, recognition.frame_analyzer(), recognition.identity_matcher(),
+                    [&recognition](int64_t id) { return recognition.person_name(id); }, analyzer ? "argus-face" : ""});
 
   api::HttpServer server(cfg->server, app);
+  server.ws_queue_limit = live.ws_client_queue();
   unsigned short port = 0;
   try {
     port = server.start();
@@ -163,10 +225,14 @@ int run_serve(const GlobalOptions& o) {
   std::cout << "Argus " << ARGUS_VERSION << " listening on http://" << shown_host << ":" << port << "/" << std::endl;
   spdlog::info("data directory {}, dashboard {}", data->root, ctx.web_root.empty() ? "(not built)" : ctx.web_root);
 
+  live.start();
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: shutting down", sig);
+  frames.stop();
   server.stop();
+  live.stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -24,11 +24,15 @@ Json default_config_tree() {
                "detection_threshold": 0.6, "recognition_threshold": 0.0, "match_margin": 0.05,
                "min_face_size": 24, "min_quality": 0.3, "min_sharpness": 15.0,
                "min_brightness": 40.0, "max_brightness": 220.0, "max_yaw_deg": 45.0,
-               "hnsw_above": 50000},
+               "hnsw_above": 50000, "warmup_runs": 10},
     "pipeline": {"inference_threads": 0, "frame_ring": 4, "default_fps_limit": 5,
                  "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
                  "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
-                 "live_jpeg_quality": 80}
+                 "live_jpeg_quality": 80, "frame_queue_capacity": 32, "frame_workers": 0,
+                 "frame_dedup_ms": 5000, "frame_timeout_ms": 5000, "frame_sync_waiters": 0,
+                 "frame_job_ttl_s": 600, "frame_job_max": 1000, "frame_snapshot_ttl_s": 86400,
+                 "callback_max_attempts": 3, "callback_backoff_ms": 1000, "callback_timeout_ms": 5000,
+                 "dead_letter_max": 100}
   })");
 }
 

@@ -403,7 +403,7 @@ class SqliteStore final : public Store {
       return 0;
     });
   }
-  ImageRecord add_image(const ImageRecord& img, const std::vector<EmbeddingRecord>& embs) override {
+  ImageRecord add_image(const ImageRecord& img, std::vector<EmbeddingRecord>& embs) override {
     return write_tx([&](Db& db) {
       int64_t now = now_unix_ms();
       db.prepare("INSERT INTO person_images(person_id, path, sha256, width, height, quality, created_at) VALUES(?,?,?,?,?,?,?)")
@@ -413,11 +413,23 @@ class SqliteStore final : public Store {
       out.id = db.last_insert_id();
       out.created_at = now;
       auto s = db.prepare("INSERT INTO embeddings(person_id, image_id, model, dim, vector, quality, created_at) VALUES(?,?,?,?,?,?,?)");
-      for (const auto& e : embs) {
+      for (auto& e : embs) {
         s.bind(1, img.person_id).bind(2, out.id).bind(3, e.model).bind(4, static_cast<int64_t>(e.vector.size()))
             .bind_blob(5, e.vector.data(), e.vector.size() * sizeof(float)).bind(6, e.quality).bind(7, now);
         s.exec();
+        e.id = db.last_insert_id();
+        e.image_id = out.id;
+        e.person_id = img.person_id;
       }
+      return out;
+    });
+  }
+  std::vector<int64_t> embedding_ids_for_image(int64_t image_id) override {
+    return read([&](Db& db) {
+      std::vector<int64_t> out;
+      auto s = db.prepare("SELECT id FROM embeddings WHERE image_id=?");
+      s.bind(1, image_id);
+      while (s.step()) out.push_back(s.i64(0));
       return out;
     });
   }

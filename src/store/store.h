@@ -57,7 +57,9 @@ class Store {
   virtual bool update_person(const PersonRecord& p) = 0;
   virtual bool delete_person(int64_t id) = 0;  // images and embeddings go with it
   virtual void touch_person_last_seen(int64_t id, int64_t when) = 0;
-  virtual ImageRecord add_image(const ImageRecord& img, const std::vector<EmbeddingRecord>& embeddings) = 0;
+  // Stores the image and its embeddings in one transaction; sets each embedding's id.
+  virtual ImageRecord add_image(const ImageRecord& img, std::vector<EmbeddingRecord>& embeddings) = 0;
+  virtual std::vector<int64_t> embedding_ids_for_image(int64_t image_id) = 0;
   virtual std::vector<ImageRecord> person_images(int64_t person_id) = 0;
   virtual std::optional<ImageRecord> image(int64_t image_id) = 0;
   virtual bool delete_image(int64_t image_id) = 0;  // and its embeddings
