@@ -432,9 +432,10 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
       if (!check(*t)) return fail(*ws, "invalid ingest token");
       state->authed = true;
     }
-    auto& frames = obs::Registry::global().counter("argus_ingest_frames_total", "Frames pushed to /ingest/ws", {{"camera", std::to_string(id)}});
+    obs::Counter* frames = &obs::Registry::global().counter("argus_ingest_frames_total", "Frames pushed to /ingest/ws",
+                                                            {{"camera", std::to_string(id)}});
     std::weak_ptr<WsConnection> weak = ws;
-    ws->on_message = [&live, id, state, check, fail, weak, &frames](const std::string& msg, bool binary) {
+    ws->on_message = [&live, id, state, check, fail, weak, frames](const std::string& msg, bool binary) {
       auto conn = weak.lock();
       if (!conn) return;
       std::string jpeg;
@@ -459,7 +460,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
         jpeg = msg;
       }
       if (live.manager.push_jpeg(id, std::move(jpeg))) {
-        frames.inc();
+        frames->inc();
         state->told_not_running = false;
       } else if (!state->told_not_running.exchange(true)) {
         // Said once per outage, not per frame.

@@ -1,0 +1,132 @@
+// SightingWriter from synthetic frame results and TrackEvents, against a real SQLite store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "core/time.h"
+#include "events/sighting_writer.h"
+#include "test_util.h"
+
+using namespace argus;
+
+namespace {
+
+FrameResult frame_with_face(CameraId cam, uint64_t track, float score, float quality, int64_t t) {
+  FrameResult r;
+  r.camera_id = cam;
+  r.received_unix_ms = t;
+  r.width = 160;
+  r.height = 120;
+  r.frame.bgr = cv::Mat(120, 160, CV_8UC3, cv::Scalar(40, 120, 200));
+  TrackedFace f;
+  f.track_id = track;
+  f.face.box = RectF{40, 30, 40, 50};
+  f.face.score = score;
+  f.face.quality = quality;
+  r.faces.push_back(f);
+  return r;
+}
+
+TrackEvent event(TrackEvent::Type type, uint64_t track, int64_t first, int64_t last, std::optional<IdentityMatch> who = {}) {
+  TrackEvent e;
+  e.type = type;
+  e.track_id = track;
+  e.time_ms = last;
+  e.first_seen_ms = first;
+  e.last_seen_ms = last;
+  e.hits = 2;
+  e.identity = who;
+  return e;
+}
+
+}  // namespace
+
+TEST(SightingWriter, OneSightingPerTrackWithBestFiguresSnapshotAndAttendance) {
+  argus_test::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path() + "/argus.db");
+  store::PersonRecord p;
+  p.name = "Ada";
+  p = store->create_person(p);
+
+  events::SightingWriterConfig cfg;
+  cfg.blob_dir = dir.path() + "/blobs";
+  events::SightingWriter w(*store, cfg, [] { return 120; });  // UTC+2
+  std::mutex mu;
+  std::vector<std::string> seen;
+  w.set_on_written([&](CameraId, const std::string& ev, const store::SightingRecord& rec) {
+    std::lock_guard lock(mu);
+    seen.push_back(ev);
+    EXPECT_GT(rec.id, 0);
+  });
+  w.start();
+
+  const int64_t t0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z: 00:13 the next day at UTC+2
+  w.on_frame_result(frame_with_face(3, 7, 0.80f, 0.5f, t0));
+  w.on_track_event(3, event(TrackEvent::Type::kStarted, 7, t0, t0));
+  w.on_frame_result(frame_with_face(3, 7, 0.95f, 0.9f, t0 + 200));
+  w.on_frame_result(frame_with_face(3, 7, 0.70f, 0.2f, t0 + 400));
+  IdentityMatch ada{p.id, 0.81f, "Ada"};
+  w.on_track_event(3, event(TrackEvent::Type::kIdentityAssigned, 7, t0, t0 + 400, ada));
+  w.on_frame_result(frame_with_face(3, 7, 0.60f, 0.1f, t0 + 600));
+  w.on_track_event(3, event(TrackEvent::Type::kEnded, 7, t0, t0 + 600, ada));
+  // A second, never identified track on another camera.
+  w.on_frame_result(frame_with_face(4, 1, 0.66f, 0.5f, t0 + 100));
+  w.on_track_event(4, event(TrackEvent::Type::kStarted, 1, t0 + 100, t0 + 100));
+  w.on_track_event(4, event(TrackEvent::Type::kEnded, 1, t0 + 100, t0 + 100));
+  ASSERT_TRUE(w.flush());
+  EXPECT_EQ(w.dropped(), 0u);
+  EXPECT_EQ(w.failed(), 0u);
+
+  auto all = store->list_sightings({1, 20}, {});
+  ASSERT_EQ(all.total, 2);
+  store::SightingFilter f;
+  f.camera_id = 3;
+  auto mine = store->list_sightings({1, 20}, f);
+  ASSERT_EQ(mine.items.size(), 1u);
+  const auto& s = mine.items[0];
+  EXPECT_EQ(s.track_id, 7);
+  ASSERT_TRUE(s.person_id);
+  EXPECT_EQ(*s.person_id, p.id);
+  EXPECT_EQ(s.person_name, "Ada");
+  EXPECT_EQ(s.first_seen, t0);
+  EXPECT_EQ(s.last_seen, t0 + 600);
+  EXPECT_NEAR(s.best_confidence, 0.95, 1e-6);
+  EXPECT_NEAR(s.similarity, 0.81, 1e-6);
+  EXPECT_EQ(s.frame_count, 4);
+  ASSERT_FALSE(s.snapshot_path.empty());
+  EXPECT_TRUE(std::filesystem::exists(cfg.blob_dir + "/" + s.snapshot_path));
+
+  f = {};
+  f.unknown_only = true;
+  EXPECT_EQ(store->list_sightings({1, 20}, f).total, 1);
+
+  auto att = store->attendance(std::nullopt, std::nullopt, p.id);
+  ASSERT_EQ(att.size(), 1u);
+  EXPECT_EQ(att[0].date, "2023-11-15");  // local date at UTC+2
+  EXPECT_EQ(att[0].camera_ids, std::vector<int64_t>{3});
+  EXPECT_EQ(att[0].last_seen, t0 + 600);
+  ASSERT_TRUE(store->person(p.id)->last_seen);
+
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"track_started", "identity_assigned", "track_ended", "track_started", "track_ended"}));
+  w.stop();
+}
+
+TEST(SightingWriter, FullQueueDropsOldestAndCountsThem) {
+  argus_test::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path() + "/argus.db");
+  events::SightingWriterConfig cfg;
+  cfg.queue = 2;
+  events::SightingWriter w(*store, cfg);
+  // Not started: nothing drains, so 5 events into a queue of 2 drop the 3 oldest.
+  for (uint64_t t = 1; t <= 5; ++t) w.on_track_event(1, event(TrackEvent::Type::kStarted, t, 1000, 1000));
+  EXPECT_EQ(w.dropped(), 3u);
+  w.start();
+  ASSERT_TRUE(w.flush());
+  EXPECT_EQ(store->list_sightings({1, 20}, {}).total, 2);
+  // A track whose start was dropped still gets its sighting from the end event.
+  w.on_track_event(1, event(TrackEvent::Type::kEnded, 1, 1000, 1500));
+  ASSERT_TRUE(w.flush());
+  EXPECT_EQ(store->list_sightings({1, 20}, {}).total, 3);
+}
