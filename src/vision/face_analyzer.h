@@ -42,7 +42,9 @@ class FaceAnalyzer {
 
   // Enrolment photo check: exactly one dominant face that passes quality. A second face counts
   // only when its area is at least 40 % of the largest (background faces are tolerated).
-  EnrolCheck check_enrol(const cv::Mat& bgr, const AnalyzeOptions& opts = {}) const;
+  EnrolCheck check_enrol(const cv::Mat& bgr, const AnalyzeOptions& opts) const;
+  // With default_options(): the embedding matches what the configured live path produces.
+  EnrolCheck check_enrol(const cv::Mat& bgr) const { return check_enrol(bgr, default_options()); }
 
   // Cosine threshold of the recogniser that made embeddings with this embedder_id (""
   // = the active one; "fusion" = fused embeddings). vision.recognition_threshold > 0 overrides.
