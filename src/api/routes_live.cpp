@@ -313,7 +313,13 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
   r.add({V::get, "/api/v1/cameras/discover", supervisor, "cameras", "Find USB (V4L2) and ONVIF cameras", nullptr,
          obj({{"discovered_cameras", arr(obj({{"source", kStr}, {"name", kStr}, {"type", kStr}, {"capabilities", arr(kStr)}}))}}),
          {}, false, false, "application/json", [](Request&) {
-           Json found = discover_cameras();
+           // Discovery is best effort: a host without multicast or /dev still answers (empty).
+           Json found;
+           try {
+             found = discover_cameras();
+           } catch (const std::exception& e) {
+             spdlog::warn("camera discovery failed: {}", e.what());
+           }
            return json_ok({{"discovered_cameras", found.is_array() ? found : Json::array()}});
          }});
   r.add({V::get, "/api/v1/cameras/{id}/snapshot", viewer, "cameras", "The camera's latest frame (JPEG)", nullptr, nullptr,
