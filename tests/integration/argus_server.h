@@ -110,7 +110,9 @@ class ArgusServer {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     std::string bin = binary();
-    std::vector<std::string> args = {bin, "serve", "--data", data_, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"};
+    // One warm-up run per model: tests start many servers and do not read the latency figures.
+    std::vector<std::string> args = {bin, "serve", "--data", data_, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn",
+                                     "--set", "vision.warmup_runs=1"};
     for (auto& e : extra_) args.push_back(e);
     pid_ = fork();
     if (pid_ == 0) {
