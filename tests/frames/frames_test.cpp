@@ -434,53 +434,66 @@ TEST_F(Frames, MetricsAreExported) {
 }
 
 // A tiny queue (1) and one worker: bursts are shed with 503 QUEUE_FULL, a higher priority
-// evicts a queued lower one, and a duplicate of a queued frame is 409.
+// evicts a queued lower one, and a duplicate of a queued frame is 409. The worker is kept
+// busy by one expensive frame (a 2x2 mosaic of a group photo) while cheap blank frames,
+// each a few ms to submit, probe the queue.
 TEST(FramesQueue, QueueFullEvictionAndInProgressDuplicate) {
-  auto jpeg = sample_jpeg();
-  if (jpeg.empty()) GTEST_SKIP() << sample_path(1) << " missing";
-  // A bigger frame keeps the single worker busy long enough for the burst below.
-  cv::Mat m = cv::imread(sample_path(1));
-  cv::Mat big;
-  cv::hconcat(std::vector<cv::Mat>{m, m}, big);
-  cv::vconcat(std::vector<cv::Mat>{big, big}, big);
+  cv::Mat m = cv::imread(sample_path(5));
+  if (m.empty()) GTEST_SKIP() << sample_path(5) << " missing";
+  cv::Mat row, big;
+  cv::hconcat(std::vector<cv::Mat>{m, m}, row);
+  cv::vconcat(std::vector<cv::Mat>{row, row}, big);
   auto slow = jpeg_of(big);
+  auto blank = blank_jpeg();
   ArgusServer s({"--set", "pipeline.frame_queue_capacity=1", "--set", "pipeline.frame_workers=1"});
   auto c = s.client();
   std::string admin = s.admin_token();
   auto post = [&](const Json& b) { return c.post_json("/api/v1/detections/process-frame", b, admin); };
-  auto probe = post(frame_body("probe", blank_jpeg()));
+  auto probe = post(frame_body("probe", blank));
   if (probe.status == 503) GTEST_SKIP() << "face models not loaded";
 
-  Json busy = frame_body("busy", slow, {{"async", true}, {"priority", "low"}, {"timeout_ms", 60000}});
-  ASSERT_EQ(post(busy).status, 202);
-  // Give the worker time to take it so the queue is empty again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto low = post(frame_body("low_q", slow, {{"async", true}, {"priority", "low"}, {"timeout_ms", 60000}}));
+  auto t0 = std::chrono::steady_clock::now();
+  auto busy = post(frame_body("busy", slow, {{"async", true}, {"priority", "low"}, {"timeout_ms", 60000}}));
+  ASSERT_EQ(busy.status, 202);
+  std::string busy_job = busy.json()["job_id"];
+  ASSERT_TRUE(wait_for([&] { return c.get("/api/v1/jobs/" + busy_job, admin).json()["data"]["status"] == "processing"; }, 10000));
+
+  auto low = post(frame_body("low_q", blank, {{"async", true}, {"priority", "low"}, {"timeout_ms", 60000}}));
   ASSERT_EQ(low.status, 202);
+  EXPECT_EQ(low.json()["queue_position"], 1);
   std::string low_job = low.json()["job_id"];
   // Duplicate of a frame still queued.
-  auto dup = post(frame_body("low_q", slow, {{"async", true}, {"priority", "low"}}));
-  EXPECT_EQ(dup.status, 409);
+  auto dup = post(frame_body("low_q", blank, {{"async", true}, {"priority", "low"}}));
+  EXPECT_EQ(dup.status, 409) << dup.body;
   EXPECT_EQ(dup.json()["error"]["code"], "DUPLICATE_FRAME");
+  EXPECT_EQ(dup.json()["error"]["job_id"], low_job);
   // Same priority while full: refused.
-  auto refused = post(frame_body("low_2", slow, {{"async", true}, {"priority", "low"}}));
-  EXPECT_EQ(refused.status, 503);
+  auto refused = post(frame_body("low_2", blank, {{"async", true}, {"priority", "low"}}));
+  EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.json()["error"]["code"], "QUEUE_FULL");
   EXPECT_EQ(refused.headers["retry-after"], "1");
   // Higher priority: admitted, the queued low one is shed.
-  auto high = post(frame_body("high_1", slow, {{"async", true}, {"priority", "high"}, {"timeout_ms", 60000}}));
-  EXPECT_EQ(high.status, 202);
+  auto high = post(frame_body("high_1", blank, {{"async", true}, {"priority", "high"}, {"timeout_ms", 60000}}));
+  EXPECT_EQ(high.status, 202) << high.body;
   auto shed = c.get("/api/v1/jobs/" + low_job, admin).json()["data"];
   EXPECT_EQ(shed["status"], "failed");
   EXPECT_EQ(shed["error"]["code"], "QUEUE_FULL");
-  // A burst of sync normals: the queue holds none of them while "high_1" waits.
+  // A burst of synchronous normals: the queue holds "high_1", which they cannot evict.
   int full = 0;
   for (int i = 0; i < 4; ++i) {
-    auto r = post(frame_body("burst_" + std::to_string(i), slow, {{"priority", "normal"}, {"timeout_ms", 3000}}));
+    auto r = post(frame_body("burst_" + std::to_string(i), blank, {{"priority", "normal"}, {"timeout_ms", 5000}}));
     if (r.status == 503 && r.json()["error"]["code"] == "QUEUE_FULL") ++full;
   }
-  EXPECT_GE(full, 1);
+  EXPECT_EQ(full, 4);
+  auto still = c.get("/api/v1/jobs/" + busy_job, admin).json()["data"]["status"];
+  EXPECT_EQ(still, "processing") << "the busy frame must outlast the probes for this test to mean anything ("
+                                 << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s)";
+  // Everything admitted finishes.
+  ASSERT_TRUE(wait_for([&] { return c.get("/api/v1/jobs/" + busy_job, admin).json()["data"]["status"] == "completed"; }, 30000));
+  std::string high_job = high.json()["job_id"];
+  ASSERT_TRUE(wait_for([&] { return c.get("/api/v1/jobs/" + high_job, admin).json()["data"]["status"] == "completed"; }, 30000));
   auto metrics = c.get("/metrics").body;
   EXPECT_NE(metrics.find("outcome=\"queue_full\""), std::string::npos);
   EXPECT_NE(metrics.find("outcome=\"evicted\""), std::string::npos);
+  EXPECT_NE(metrics.find("argus_frame_queue_depth 0"), std::string::npos);
 }
