@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -464,6 +465,20 @@ TEST_F(LiveServer, DetectionsAndAttendanceQueries) {
   bool models = health["data"]["components"].contains("models") && health["data"]["components"]["models"]["status"] == "healthy";
   if (!models || !fs::exists(video)) GTEST_SKIP() << "face models or " << video << " missing: sighting checks skipped";
   fs::copy_file(video, media_->path() + "/faces.mp4", fs::copy_options::overwrite_existing);
+  // Enrol the person seen at 1 s (a frame of the same clip), so sightings get identified.
+  std::optional<int64_t> person;
+  std::string photo = media_->path() + "/enrol.jpg";
+  if (run("ffmpeg -v error -y -ss 1 -i " + video + " -frames:v 1 " + photo + " < /dev/null")) {
+    std::ifstream in(photo, std::ios::binary);
+    std::string jpg((std::istreambuf_iterator<char>(in)), {});
+    std::string b = "argusboundary";
+    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nHamilton\r\n--" + b +
+                       "\r\nContent-Disposition: form-data; name=\"images\"; filename=\"enrol.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+                       jpg + "\r\n--" + b + "--\r\n";
+    auto enrolled = client().request("POST", "/api/v1/persons", body, {"Content-Type: multipart/form-data; boundary=" + b}, admin_);
+    if (enrolled.status == 201) person = enrolled.json()["data"]["person"]["id"].get<int64_t>();
+    else std::cerr << "enrolment from the clip failed (" << enrolled.status << "): identity checks skipped\n";
+  }
   auto made = client().post_json("/api/v1/cameras", {{"name", "faces"}, {"source", media_->path() + "/faces.mp4"},
                                                      {"camera_type", "file"}, {"is_active", true},
                                                      {"detection", {{"fps_limit", 5.0}}}}, admin_);
@@ -494,5 +509,25 @@ TEST_F(LiveServer, DetectionsAndAttendanceQueries) {
   }
   auto stats = client().get("/api/v1/detections/statistics?period=1h", admin_).json()["data"];
   EXPECT_GE(stats["total"].get<int64_t>(), 2);
+  if (person) {
+    std::string pid = std::to_string(*person);
+    ASSERT_TRUE(wait_for([&] { return client().get("/api/v1/detections?person_id=" + pid, admin_).json()["pagination"].value("total", 0) >= 1; },
+                         std::chrono::seconds(30)));
+    auto mine = client().get("/api/v1/detections?person_id=" + pid, admin_).json()["data"]["detections"][0];
+    EXPECT_EQ(mine["person_name"], "Hamilton");
+    EXPECT_GT(mine["similarity"].get<double>(), 0);
+    // Attendance today (UTC: the default timezoneOffsetMinutes is 0), JSON and CSV.
+    ASSERT_TRUE(wait_for([&] { return !client().get("/api/v1/attendance?person_id=" + pid, admin_).json()["data"]["attendance"].empty(); },
+                         std::chrono::seconds(10)));
+    auto row = client().get("/api/v1/attendance?person_id=" + pid, admin_).json()["data"]["attendance"][0];
+    EXPECT_EQ(row["name"], "Hamilton");
+    EXPECT_EQ(row["cameras"], Json::array({id}));
+    auto today = row["date"].get<std::string>();
+    auto csv2 = client().get("/api/v1/attendance?date=" + today + "&format=csv", admin_);
+    EXPECT_NE(csv2.body.find("," + pid + ",Hamilton,"), std::string::npos) << csv2.body;
+    auto p = client().get("/api/v1/persons/" + pid, admin_).json()["data"]["person"];
+    EXPECT_FALSE(p["lastSeen"].is_null());
+    client().del("/api/v1/persons/" + pid, admin_);
+  }
   client().del("/api/v1/cameras/" + sid, admin_);
 }
