@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -50,33 +51,55 @@ bool SightingWriter::flush(std::chrono::milliseconds timeout) {
 }
 
 void SightingWriter::on_frame_result(const FrameResult& r) {
-  std::lock_guard lock(agg_mu_);
-  for (const auto& f : r.faces) {
-    if (f.track_id == 0) continue;  // tentative: not a sighting (yet)
-    Agg& a = aggs_[{r.camera_id, f.track_id}];
-    ++a.frames;
-    a.best_confidence = std::max(a.best_confidence, static_cast<double>(f.face.score));
-    // Best snapshot: sharp, frontal (quality) and confidently a face (score); size breaks ties.
-    double score = (f.face.quality > 0 ? f.face.quality : 0.5) * f.face.score + 1e-6 * f.face.box.area();
-    if (score <= a.best_snapshot_score || r.frame.empty()) continue;
-    const cv::Mat& img = r.frame.bgr;
-    float mx = f.face.box.w * cfg_.crop_margin, my = f.face.box.h * cfg_.crop_margin;
-    int x0 = std::max(0, static_cast<int>(f.face.box.x - mx)), y0 = std::max(0, static_cast<int>(f.face.box.y - my));
-    int x1 = std::min(img.cols, static_cast<int>(f.face.box.right() + mx));
-    int y1 = std::min(img.rows, static_cast<int>(f.face.box.bottom() + my));
-    if (x1 - x0 < 4 || y1 - y0 < 4) continue;
-    cv::Mat roi = img(cv::Rect(x0, y0, x1 - x0, y1 - y0));
-    int side = std::max(roi.cols, roi.rows);
-    // Copy (the frame's pixels are shared with the live view) and keep it small.
-    if (side > cfg_.snapshot_max_side) {
-      double s = static_cast<double>(cfg_.snapshot_max_side) / side;
-      cv::resize(roi, a.crop, cv::Size(), s, s, cv::INTER_AREA);
-    } else {
-      a.crop = roi.clone();
+  std::vector<Job> refresh;
+  {
+    std::lock_guard lock(agg_mu_);
+    for (const auto& f : r.faces) {
+      if (f.track_id == 0) continue;  // tentative: not a sighting (yet)
+      Agg& a = aggs_[{r.camera_id, f.track_id}];
+      ++a.frames;
+      a.last_seen = std::max(a.last_seen, r.received_unix_ms);
+      a.best_confidence = std::max(a.best_confidence, static_cast<double>(f.face.score));
+      // Best snapshot: sharp, frontal (quality) and confidently a face (score); size breaks ties.
+      double score = (f.face.quality > 0 ? f.face.quality : 0.5) * f.face.score + 1e-6 * f.face.box.area();
+      if (score > a.best_snapshot_score && !r.frame.empty()) {
+        const cv::Mat& img = r.frame.bgr;
+        float mx = f.face.box.w * cfg_.crop_margin, my = f.face.box.h * cfg_.crop_margin;
+        int x0 = std::max(0, static_cast<int>(f.face.box.x - mx)), y0 = std::max(0, static_cast<int>(f.face.box.y - my));
+        int x1 = std::min(img.cols, static_cast<int>(f.face.box.right() + mx));
+        int y1 = std::min(img.rows, static_cast<int>(f.face.box.bottom() + my));
+        if (x1 - x0 >= 4 && y1 - y0 >= 4) {
+          cv::Mat roi = img(cv::Rect(x0, y0, x1 - x0, y1 - y0));
+          int side = std::max(roi.cols, roi.rows);
+          // Copy (the frame's pixels are shared with the live view) and keep it small.
+          if (side > cfg_.snapshot_max_side) {
+            double sc = static_cast<double>(cfg_.snapshot_max_side) / side;
+            cv::resize(roi, a.crop, cv::Size(), sc, sc, cv::INTER_AREA);
+          } else {
+            a.crop = roi.clone();
+          }
+          a.best_snapshot_score = score;
+          ++a.crop_version;
+        }
+      }
+      if (cfg_.refresh_ms > 0 && a.started && r.received_unix_ms - a.last_queued_ms >= cfg_.refresh_ms) {
+        Job job;
+        job.refresh = true;
+        job.camera = r.camera_id;
+        job.event.track_id = f.track_id;
+        job.frames = a.frames;
+        job.best_confidence = a.best_confidence;
+        job.last_seen = a.last_seen;
+        if (a.crop_version > a.queued_version && !a.crop.empty()) {
+          job.crop = a.crop;
+          a.queued_version = a.crop_version;
+        }
+        a.last_queued_ms = r.received_unix_ms;
+        refresh.push_back(std::move(job));
+      }
     }
-    a.best_snapshot_score = score;
-    ++a.crop_version;
   }
+  for (auto& job : refresh) enqueue(std::move(job));
 }
 
 void SightingWriter::on_track_event(CameraId camera_id, const TrackEvent& event) {
@@ -84,30 +107,37 @@ void SightingWriter::on_track_event(CameraId camera_id, const TrackEvent& event)
   job.camera = camera_id;
   job.event = event;
   job.event.best_embedding.clear();  // not stored with sightings; keeps jobs small
+  job.last_seen = event.last_seen_ms;
   {
     std::lock_guard lock(agg_mu_);
     Key key{camera_id, event.track_id};
     auto it = aggs_.find(key);
+    if (it == aggs_.end() && event.type != TrackEvent::Type::kEnded) it = aggs_.emplace(key, Agg{}).first;
     if (it != aggs_.end()) {
       Agg& a = it->second;
       job.frames = a.frames;
       job.best_confidence = a.best_confidence;
+      job.last_seen = std::max(job.last_seen, a.last_seen);
       if (a.crop_version > a.queued_version && !a.crop.empty()) {
         job.crop = a.crop;  // shares pixels; the aggregate replaces (never edits) its crop
         a.queued_version = a.crop_version;
       }
+      a.started = true;
+      a.last_queued_ms = std::max(a.last_seen, event.time_ms);
       if (event.type == TrackEvent::Type::kEnded) aggs_.erase(it);
-    } else if (event.type != TrackEvent::Type::kEnded) {
-      aggs_[key];  // the frame results of this track arrive next
     }
   }
   job.frames = std::max<int64_t>(job.frames, event.hits);
+  enqueue(std::move(job));
+}
+
+void SightingWriter::enqueue(Job job) {
   {
     std::lock_guard lock(flush_mu_);
     ++enqueued_;
   }
   if (!queue_.push(std::move(job))) {
-    // Full: the oldest job went (its sighting gets the next event's figures) - or closed.
+    // Full: the oldest job went (its sighting gets the next job's figures) - or closed.
     ++dropped_;
     dropped_counter().inc();
     flush_cv_.notify_all();
@@ -165,19 +195,30 @@ std::string SightingWriter::save_snapshot(CameraId camera, int64_t sighting_id, 
 void SightingWriter::write(Job& job) {
   const TrackEvent& e = job.event;
   Key key{job.camera, e.track_id};
+  if (job.refresh) {
+    // Only for rows that exist: a refresh carries no first_seen or identity of its own.
+    auto it = open_.find(key);
+    if (it == open_.end() || it->second.sighting_id == 0) return;
+  }
   Open& open = open_[key];
   open.frames = std::max(open.frames, job.frames);
   open.best_confidence = std::max(open.best_confidence, job.best_confidence);
+  open.last_seen = std::max(open.last_seen, job.last_seen);
+  if (!job.refresh) {
+    if (!open.first_seen) open.first_seen = e.first_seen_ms ? e.first_seen_ms : e.time_ms;
+    open.person_id = e.identity ? std::optional<int64_t>(e.identity->person_id) : std::nullopt;
+    open.similarity = e.identity ? e.identity->score : 0;
+  }
 
   store::SightingRecord rec;
   rec.id = open.sighting_id;
   rec.camera_id = job.camera;
   rec.track_id = static_cast<int64_t>(e.track_id);
-  if (e.identity) rec.person_id = e.identity->person_id;
-  rec.first_seen = e.first_seen_ms ? e.first_seen_ms : e.time_ms;
-  rec.last_seen = std::max(e.last_seen_ms, rec.first_seen);
+  rec.person_id = open.person_id;
+  rec.first_seen = open.first_seen;
+  rec.last_seen = std::max(open.last_seen, rec.first_seen);
   rec.best_confidence = open.best_confidence;
-  rec.similarity = e.identity ? e.identity->score : 0;
+  rec.similarity = open.similarity;
   rec.frame_count = std::max<int64_t>(open.frames, 1);
   rec.snapshot_path = open.snapshot_path;
   rec.id = store_.upsert_sighting(rec);
@@ -193,16 +234,15 @@ void SightingWriter::write(Job& job) {
   ++written_;
   written_counter().inc();
 
-  if (e.identity) {
+  if (rec.person_id) {
     // Attendance per local day; the store also moves persons.last_seen forward.
-    int64_t when = rec.last_seen;
-    store_.record_attendance(e.identity->person_id, local_date(when, tz_minutes()), when, job.camera);
+    store_.record_attendance(*rec.person_id, local_date(rec.last_seen, tz_minutes()), rec.last_seen, job.camera);
   }
-  if (e.type == TrackEvent::Type::kEnded) open_.erase(key);
+  if (!job.refresh && e.type == TrackEvent::Type::kEnded) open_.erase(key);
 
   if (on_written_) {
     auto row = store_.sighting(rec.id);
-    on_written_(job.camera, to_string(e.type), row ? *row : rec);
+    on_written_(job.camera, job.refresh ? "track_updated" : to_string(e.type), row ? *row : rec);
   }
 }
 

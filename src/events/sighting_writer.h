@@ -30,12 +30,16 @@ struct SightingWriterConfig {
   int snapshot_quality = 85;
   int snapshot_max_side = 320;
   float crop_margin = 0.3f;   // box grown by this fraction on each side for the snapshot
+  // An open track's row (last_seen, frame count, best confidence, snapshot) is refreshed at
+  // most this often between its events, so long visits show up to date; 0 disables.
+  int64_t refresh_ms = 2000;
 };
 
 class SightingWriter final : public ResultSink {
  public:
   // Called on the writer thread after a sighting was written: the event type
-  // (track_started, identity_assigned, identity_changed, track_ended) and the stored row.
+  // (track_started, identity_assigned, identity_changed, track_ended, or track_updated for a
+  // periodic refresh) and the stored row.
   using OnWritten = std::function<void(CameraId, const std::string& event, const store::SightingRecord&)>;
   using TzOffset = std::function<int()>;  // minutes east of UTC for attendance dates
 
@@ -66,6 +70,9 @@ class SightingWriter final : public ResultSink {
     cv::Mat crop;       // best face so far (owned copy, small)
     uint64_t crop_version = 0;
     uint64_t queued_version = 0;
+    bool started = false;        // the writer knows this track (an event was queued)
+    int64_t last_seen = 0;
+    int64_t last_queued_ms = 0;  // frame time of the last job queued for this track
   };
   struct Job {
     CameraId camera = 0;
@@ -73,16 +80,22 @@ class SightingWriter final : public ResultSink {
     int64_t frames = 0;
     double best_confidence = 0;
     cv::Mat crop;       // set when a better crop exists than the one already queued
+    bool refresh = false;  // periodic update between events (event.type is not meaningful)
+    int64_t last_seen = 0;
   };
   struct Open {  // writer side, per open track
     int64_t sighting_id = 0;
     std::string snapshot_path;
     int64_t frames = 0;
     double best_confidence = 0;
+    int64_t first_seen = 0, last_seen = 0;
+    std::optional<int64_t> person_id;
+    double similarity = 0;
   };
   using Key = std::pair<CameraId, uint64_t>;
 
   void run();
+  void enqueue(Job job);
   void write(Job& job);
   std::string save_snapshot(CameraId camera, int64_t sighting_id, const cv::Mat& crop);
   int tz_minutes();

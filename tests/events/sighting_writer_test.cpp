@@ -130,3 +130,31 @@ TEST(SightingWriter, FullQueueDropsOldestAndCountsThem) {
   ASSERT_TRUE(w.flush());
   EXPECT_EQ(store->list_sightings({1, 20}, {}).total, 3);
 }
+
+TEST(SightingWriter, LongTracksAreRefreshedBetweenEvents) {
+  argus_test::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path() + "/argus.db");
+  events::SightingWriterConfig cfg;
+  cfg.refresh_ms = 100;
+  events::SightingWriter w(*store, cfg);
+  std::vector<std::string> seen;
+  std::mutex mu;
+  w.set_on_written([&](CameraId, const std::string& ev, const store::SightingRecord&) {
+    std::lock_guard lock(mu);
+    seen.push_back(ev);
+  });
+  w.start();
+  const int64_t t0 = 1'700'000'000'000;
+  w.on_frame_result(frame_with_face(1, 5, 0.9f, 0.5f, t0));  // before the start: no refresh
+  w.on_track_event(1, event(TrackEvent::Type::kStarted, 5, t0, t0));
+  w.on_frame_result(frame_with_face(1, 5, 0.9f, 0.5f, t0 + 50));
+  w.on_frame_result(frame_with_face(1, 5, 0.9f, 0.5f, t0 + 150));  // >= 100 ms after the start
+  ASSERT_TRUE(w.flush());
+  auto rows = store->list_sightings({1, 5}, {});
+  ASSERT_EQ(rows.items.size(), 1u);
+  EXPECT_EQ(rows.items[0].first_seen, t0);
+  EXPECT_EQ(rows.items[0].last_seen, t0 + 150);
+  EXPECT_EQ(rows.items[0].frame_count, 3);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"track_started", "track_updated"}));
+}
