@@ -209,7 +209,7 @@ TEST_F(Frames, SyncResultHasThe001Shape) {
       EXPECT_LE(v, 1.0);
     }
     EXPECT_LE(d["bounding_box"]["normalized"]["x"].get<double>() + d["bounding_box"]["normalized"]["width"].get<double>(), 1.0001);
-    EXPECT_TRUE(d["person"].is_null()) << "nobody is enrolled";
+    EXPECT_TRUE(d["person"].is_null() || d["person"].is_object());
     expect_keys(d["face_attributes"], {"quality_score", "is_blurry", "sharpness", "brightness", "face_size_pixels", "pose"},
                 "face_attributes");
     expect_keys(d["face_attributes"]["pose"], {"yaw", "pitch", "roll"}, "pose");
@@ -220,7 +220,7 @@ TEST_F(Frames, SyncResultHasThe001Shape) {
   }
   expect_keys(j["summary"], {"total_detections", "identified_persons", "unknown_persons", "avg_confidence"}, "summary");
   EXPECT_EQ(j["summary"]["total_detections"], j["detections"].size());
-  EXPECT_EQ(j["summary"]["unknown_persons"], j["detections"].size());
+  EXPECT_EQ(j["summary"]["unknown_persons"].get<size_t>() + j["summary"]["identified_persons"].get<size_t>(), j["detections"].size());
   expect_keys(j["model_info"], {"detection_model", "recognition_model", "fallback_used"}, "model_info");
   expect_keys(j["model_info"]["detection_model"], {"name", "version", "device", "latency_ms"}, "detection_model");
   expect_keys(j["model_info"]["recognition_model"], {"name", "version", "device", "latency_ms", "embedding_size"}, "recognition_model");
@@ -234,6 +234,55 @@ TEST_F(Frames, SyncResultHasThe001Shape) {
   EXPECT_EQ(snap.body.size(), j["detections"][0]["snapshot"]["size_bytes"].get<size_t>());
   EXPECT_EQ(server_->client().get("/api/v1/detections/frames/snapshots/..%2Fargus.db", viewer_).status, 404);
   EXPECT_EQ(server_->client().get(url).status, 401);
+}
+
+TEST_F(Frames, EnrolledPersonIsIdentified) {
+  cv::Mat photo = cv::imread(sample_path(2));
+  if (photo.empty()) GTEST_SKIP() << sample_path(2) << " missing";
+  auto jpeg = jpeg_of(photo);
+  auto first = post(frame_body("ident_1", jpeg));
+  ASSERT_EQ(first.status, 200) << first.body.substr(0, 300);
+  // Enrol the largest face (cropped as a portrait) through the persons API.
+  Json best, first_j = first.json();
+  for (auto& d : first_j["detections"])
+    if (best.is_null() || d["bounding_box"]["width"] > best["bounding_box"]["width"]) best = d;
+  ASSERT_FALSE(best.is_null());
+  int x = best["bounding_box"]["x"], y = best["bounding_box"]["y"], w = best["bounding_box"]["width"], h = best["bounding_box"]["height"];
+  cv::Rect crop = cv::Rect(x - w, y - w, w * 3, h + 2 * w) & cv::Rect(0, 0, photo.cols, photo.rows);
+  std::vector<uint8_t> face;
+  cv::imencode(".jpg", photo(crop), face, {cv::IMWRITE_JPEG_QUALITY, 95});
+  std::string boundary = "frames-test-boundary";
+  std::string body;
+  for (auto [k, v] : {std::pair{"name", "Jane Doe"}, std::pair{"employee_id", "EMP-201"}, std::pair{"department", "Engineering"}})
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+  body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"images\"; filename=\"jane.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+          std::string(face.begin(), face.end()) + "\r\n--" + boundary + "--\r\n";
+  auto enrol = server_->client().request("POST", "/api/v1/persons", body, {"Content-Type: multipart/form-data; boundary=" + boundary}, admin_);
+  ASSERT_EQ(enrol.status, 201) << enrol.body.substr(0, 400);
+  int64_t person_id = enrol.json()["data"]["person"]["id"];
+
+  auto again = post(frame_body("ident_2", jpeg));
+  ASSERT_EQ(again.status, 200);
+  Json j = again.json();
+  EXPECT_GE(j["summary"]["identified_persons"].get<int>(), 1);
+  EXPECT_EQ(j["summary"]["identified_persons"].get<int>() + j["summary"]["unknown_persons"].get<int>(),
+            j["summary"]["total_detections"].get<int>());
+  Json person;
+  for (auto& d : j["detections"])
+    if (!d["person"].is_null()) person = d["person"];
+  ASSERT_FALSE(person.is_null()) << j.dump().substr(0, 600);
+  expect_keys(person, {"person_id", "employee_id", "name", "department", "match_confidence", "match_distance", "enrollment_status",
+                       "face_encoding_count"}, "person");
+  EXPECT_EQ(person["person_id"], person_id);
+  EXPECT_EQ(person["name"], "Jane Doe");
+  EXPECT_EQ(person["employee_id"], "EMP-201");
+  EXPECT_EQ(person["department"], "Engineering");
+  EXPECT_EQ(person["enrollment_status"], "active");
+  EXPECT_EQ(person["face_encoding_count"], 1);
+  double conf = person["match_confidence"], dist = person["match_distance"];
+  EXPECT_GT(conf, 0.0);
+  EXPECT_LE(conf, 1.0);
+  EXPECT_NEAR(conf + dist, 1.0, 1e-3);
 }
 
 TEST_F(Frames, KnownCameraGetsItsName) {
