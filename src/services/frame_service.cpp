@@ -560,6 +560,25 @@ FrameReply FrameService::submit(FrameRequest request) {
   // job of the lowest non-empty lower priority (low is shed first; newest because it has
   // waited least); otherwise the arrival itself is refused.
   if (queued_ >= static_cast<size_t>(config_.queue_capacity)) {
+    // Frames already past their deadline only wait to be failed by a worker: fail them now
+    // and reuse their places before shedding anything that could still make it.
+    for (auto& l : lanes_) {
+      for (auto it = l.begin(); it != l.end();) {
+        if ((*it)->deadline > now) {
+          ++it;
+          continue;
+        }
+        auto expired = *it;
+        it = l.erase(it);
+        --queued_;
+        finish(expired, std::nullopt,
+               FrameError{"MODEL_TIMEOUT", "Frame waited in the queue past its timeout (" + std::to_string(expired->timeout_ms) + "ms). Frame dropped.",
+                          {{"frame_id", expired->req.frame_id}, {"timeout_ms", expired->timeout_ms}, {"fallback_used", false},
+                           {"fallback_model", nullptr}, {"stage", "queued"}}});
+      }
+    }
+  }
+  if (queued_ >= static_cast<size_t>(config_.queue_capacity)) {
     std::shared_ptr<Job> victim;
     for (size_t p = 0; p < static_cast<size_t>(prio); ++p) {
       if (lanes_[p].empty()) continue;

@@ -507,8 +507,16 @@ TEST(FramesQueue, QueueFullEvictionAndInProgressDuplicate) {
   std::string busy_job = busy.json()["job_id"];
   ASSERT_TRUE(wait_for([&] { return c.get("/api/v1/jobs/" + busy_job, admin).json()["data"]["status"] == "processing"; }, 10000));
 
+  // A queued frame past its deadline gives its place up to the next arrival (504 for it).
+  auto stale = post(frame_body("stale", blank, {{"async", true}, {"priority", "low"}, {"timeout_ms", 1}}));
+  ASSERT_EQ(stale.status, 202);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto low = post(frame_body("low_q", blank, {{"async", true}, {"priority", "low"}, {"timeout_ms", 60000}}));
   ASSERT_EQ(low.status, 202);
+  auto stale_job = c.get("/api/v1/jobs/" + stale.json()["job_id"].get<std::string>(), admin).json()["data"];
+  EXPECT_EQ(stale_job["status"], "failed");
+  EXPECT_EQ(stale_job["error"]["code"], "MODEL_TIMEOUT");
+  EXPECT_EQ(stale_job["error"]["timeout_ms"], 1);
   EXPECT_EQ(low.json()["queue_position"], 1);
   std::string low_job = low.json()["job_id"];
   // Duplicate of a frame still queued.
