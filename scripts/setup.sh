@@ -39,8 +39,11 @@ if [ -f web/package-lock.json ]; then
   stamp=web/node_modules/.argus-stamp
   sum=$(sha256sum web/package-lock.json | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
-    echo "setup: npm ci in web/"
-    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install` against the committed lock file installs exactly the locked versions.
+    # (`npm ci` refuses this lock: npm 11 leaves other platforms' optional rollup binaries
+    # out of it, then reports them "missing from lock file".)
+    echo "setup: npm install in web/ (versions from package-lock.json)"
+    (cd web && npm install --no-audit --no-fund --loglevel=error)
     echo "$sum" > "$stamp"
   fi
 fi
