@@ -44,6 +44,6 @@ if [ -f web/package-lock.json ]; then
     # out of it, then reports them "missing from lock file".)
     echo "setup: npm install in web/ (versions from package-lock.json)"
     (cd web && npm install --no-audit --no-fund --loglevel=error)
-    echo "$sum" > "$stamp"
+    sha256sum web/package-lock.json | cut -d' ' -f1 > "$stamp"
   fi
 fi

@@ -102,12 +102,12 @@ class WsSession final : public WsConnection {
 
   void send_text(std::string msg) override { enqueue(std::move(msg), false); }
   void send_binary(std::string msg) override { enqueue(std::move(msg), true); }
-  void close() override {
+  void close(uint16_t code) override {
     auto self = std::static_pointer_cast<WsSession>(shared_from_this());
-    net::post(ws_.get_executor(), [self] {
+    net::post(ws_.get_executor(), [self, code] {
       if (!self->open_) return;
       self->open_ = false;
-      self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+      self->ws_.async_close(websocket::close_reason(code), [self](beast::error_code) {});
     });
   }
   bool is_open() const override { return open_; }

@@ -35,7 +35,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   virtual ~WsConnection() = default;
   virtual void send_text(std::string msg) = 0;
   virtual void send_binary(std::string msg) = 0;
-  virtual void close() = 0;
+  // Closes with a WebSocket close code (1001 going away; 4401 for failed authentication).
+  virtual void close(uint16_t code = 1001) = 0;
   virtual bool is_open() const = 0;
   virtual uint64_t dropped() const = 0;
   virtual const std::string& client() const = 0;

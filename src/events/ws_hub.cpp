@@ -132,7 +132,7 @@ void WsHub::remove(uint64_t id) {
 void WsHub::reject(const std::shared_ptr<Client>& c, const std::string& code, const std::string& msg) {
   // Sent before the close so the browser learns why (it refreshes its token on these codes).
   c->ws->send_text(error_message(code, msg));
-  c->ws->close();
+  c->ws->close(4401);
   remove(c->id);
 }
 
