@@ -34,6 +34,8 @@ export interface CameraStats {
   frames_processed?: number;
   frames_dropped?: number;
   avg_fps?: number;
+  /** frame received -> analysis done, as the pipeline reports it */
+  avg_latency_ms?: number;
   latency_ms?: number;
   reconnections?: number;
   downtime_s?: number;

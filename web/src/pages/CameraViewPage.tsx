@@ -78,7 +78,7 @@ export function CameraViewPage() {
             <dt>Server fps</dt><dd>{camera?.stats?.avg_fps?.toFixed(1) ?? camera?.fps ?? '–'}</dd>
             <dt>Display fps</dt><dd>{stats ? stats.fps.toFixed(1) : '–'}</dd>
             <dt>People in view</dt><dd data-testid="people-in-view">{stats?.people ?? '–'}</dd>
-            <dt>Latency</dt><dd>{camera?.stats?.latency_ms !== undefined ? `${camera.stats.latency_ms.toFixed(0)} ms` : '–'}</dd>
+            <dt>Latency</dt><dd>{(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms) !== undefined ? `${(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms ?? 0).toFixed(0)} ms` : '–'}</dd>
           </dl>
           {hasRole(user, 'supervisor') && (
             <div className="actions">

@@ -94,7 +94,7 @@ function CameraStats() {
                 <td>{c.stats?.frames_processed ?? '–'}</td>
                 <td>{c.stats?.frames_dropped ?? '–'}</td>
                 <td>{c.stats?.avg_fps?.toFixed(1) ?? '–'}</td>
-                <td>{c.stats?.latency_ms !== undefined ? `${c.stats.latency_ms.toFixed(0)} ms` : '–'}</td>
+                <td>{(c.stats?.avg_latency_ms ?? c.stats?.latency_ms) !== undefined ? `${(c.stats?.avg_latency_ms ?? c.stats?.latency_ms ?? 0).toFixed(0)} ms` : '–'}</td>
                 <td>{c.stats?.reconnections ?? '–'}</td>
                 <td>{c.stats?.bandwidth_kbps?.toFixed(0) ?? '–'}</td>
                 <td>{c.stats?.last_error ?? ''}</td>
