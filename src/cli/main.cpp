@@ -47,6 +47,17 @@ int main(int argc, char** argv) {
   passwd->callback([&] { std::exit(argus::cli::run_user_passwd(opts, name, password)); });
   user->add_subcommand("list", "list users")->callback([&] { std::exit(argus::cli::run_user_list(opts)); });
 
+  std::string employee_id;
+  std::vector<std::string> images;
+  auto* enroll = app.add_subcommand("enroll", "enrol a person from photos into the data directory");
+  enroll->add_option("--name", name, "the person's name")->required();
+  enroll->add_option("--employee-id", employee_id, "employee id");
+  enroll->add_option("images", images, "photos, each with exactly one face")->required()->check(CLI::ExistingFile);
+  enroll->callback([&] { std::exit(argus::cli::run_enroll(opts, name, employee_id, images)); });
+  auto* identify = app.add_subcommand("identify", "find and identify the faces in images against the enrolled persons");
+  identify->add_option("images", images, "images")->required()->check(CLI::ExistingFile);
+  identify->callback([&] { std::exit(argus::cli::run_identify(opts, images)); });
+
   argus::add_vision_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

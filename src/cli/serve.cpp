@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "api/app.h"
+#include "recognition/image_decode.h"
 #include "api/routes_vision.h"
 #include "api/routes_frames.h"
 #include "services/frame_service.h"
@@ -105,6 +107,27 @@ struct DataDir {
   }
 };
 
+// Loads the face models named by the "vision" section; models_dir may be relative to the
+// working directory or to the source tree above build/. Null (with `why`) when unavailable.
+std::shared_ptr<vision::FaceAnalyzer> load_face_analyzer(const Config& cfg, std::string& why) {
+  auto vcfg = vision::VisionConfig::from_json(cfg.tree);
+  if (!vcfg) {
+    why = vcfg.error().message;
+    return nullptr;
+  }
+  if (fs::path(vcfg->models_dir).is_relative() && !fs::exists(vcfg->models_dir) &&
+      fs::exists(fs::path(exe_dir()) / ".." / vcfg->models_dir))
+    vcfg->models_dir = fs::weakly_canonical(fs::path(exe_dir()) / ".." / vcfg->models_dir).string();
+  vision::RegistryOptions ropts;
+  ropts.warmup_runs = cfg.tree["vision"].value("warmup_runs", 10);
+  auto created = vision::FaceAnalyzer::create(*vcfg, ropts);
+  if (!created) {
+    why = created.error().message;
+    return nullptr;
+  }
+  return created.value();
+}
+
 std::string read_password(const std::string& prompt) {
   if (!isatty(STDIN_FILENO)) return "";
   std::cerr << prompt;
@@ -154,20 +177,8 @@ int run_serve(const GlobalOptions& o) {
 
   // Face models: optional at run time. Without them the server still manages cameras and
   // persons, and the routes that need models answer 503 with the reason.
-  std::shared_ptr<vision::FaceAnalyzer> analyzer;
   std::string vision_unavailable;
-  if (auto vcfg = vision::VisionConfig::from_json(cfg->tree); !vcfg) {
-    vision_unavailable = vcfg.error().message;
-  } else {
-    if (fs::path(vcfg->models_dir).is_relative() && !fs::exists(vcfg->models_dir) &&
-        fs::exists(fs::path(exe_dir()) / ".." / vcfg->models_dir))
-      vcfg->models_dir = fs::weakly_canonical(fs::path(exe_dir()) / ".." / vcfg->models_dir).string();
-    vision::RegistryOptions ropts;
-    ropts.warmup_runs = cfg->tree["vision"].value("warmup_runs", 10);
-    auto created = vision::FaceAnalyzer::create(*vcfg, ropts);
-    if (created) analyzer = created.value();
-    else vision_unavailable = created.error().message;
-  }
+  auto analyzer = load_face_analyzer(*cfg, vision_unavailable);
   if (!analyzer) spdlog::warn("face models unavailable ({}); run scripts/fetch-models.sh", vision_unavailable);
   auto rec_cfg = parse_recognition_config(cfg->tree);
   services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{},
@@ -298,6 +309,106 @@ int run_user_list(const GlobalOptions& o) {
   for (const auto& u : page.items)
     std::cout << u.id << "\t" << u.username << "\t" << u.role << "\t" << (u.last_login ? iso8601_ms(*u.last_login) : "never") << "\n";
   return 0;
+}
+
+namespace {
+std::optional<services::Upload> read_upload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return services::Upload{fs::path(path).filename().string(), std::string((std::istreambuf_iterator<char>(in)), {})};
+}
+}  // namespace
+
+int run_enroll(const GlobalOptions& o, const std::string& name, const std::string& employee_id,
+               const std::vector<std::string>& images) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  setup_logging("warn");
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  std::string why;
+  auto analyzer = load_face_analyzer(*cfg, why);
+  if (!analyzer) {
+    std::cerr << "argus: face models unavailable: " << why << "\n";
+    return 1;
+  }
+  services::AuditService audit(*data->store);
+  services::PersonService persons(*data->store, audit, data->blobs);
+  auto rec_cfg = parse_recognition_config(cfg->tree);
+  services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{}, data->blobs);
+  (void)recognition.load_gallery();
+  std::vector<services::Upload> photos;
+  for (const auto& path : images) {
+    auto u = read_upload(path);
+    if (!u) {
+      std::cerr << "argus: cannot read " << path << "\n";
+      return 1;
+    }
+    photos.push_back(std::move(*u));
+  }
+  auth::Principal cli_user{0, "cli", auth::Role::admin, {}, "", 0};
+  Json fields = {{"name", name}};
+  if (!employee_id.empty()) fields["employee_id"] = employee_id;
+  auto person = persons.create(fields, cli_user, "cli");
+  if (!person) {
+    std::cerr << "argus: " << person.error().message << "\n";
+    for (auto& [k, msgs] : person.error().details) std::cerr << "  " << k << ": " << msgs.front() << "\n";
+    return 1;
+  }
+  auto verdicts = recognition.enrol(person->id, photos, cli_user, "cli");
+  Json out = Json::array();
+  bool ok = verdicts.ok();
+  if (ok)
+    for (auto& v : *verdicts) {
+      out.push_back(v.to_json());
+      ok = ok && v.ok;
+    }
+  if (!ok) data->store->delete_person(person->id);  // all-or-nothing, as over the API
+  std::cout << Json{{"person_id", ok ? Json(person->id) : Json(nullptr)}, {"name", name}, {"enrolled", ok}, {"images", out}}.dump(2) << "\n";
+  if (!verdicts.ok()) std::cerr << "argus: " << verdicts.error().message << "\n";
+  return ok ? 0 : 3;
+}
+
+int run_identify(const GlobalOptions& o, const std::vector<std::string>& images) {
+  auto cfg = load_config(o);
+  if (!cfg) return 2;
+  setup_logging("warn");
+  auto data = DataDir::open(*cfg);
+  if (!data) return 1;
+  std::string why;
+  auto analyzer = load_face_analyzer(*cfg, why);
+  if (!analyzer) {
+    std::cerr << "argus: face models unavailable: " << why << "\n";
+    return 1;
+  }
+  services::AuditService audit(*data->store);
+  auto rec_cfg = parse_recognition_config(cfg->tree);
+  services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{}, data->blobs);
+  (void)recognition.load_gallery();
+  Json results = Json::array();
+  int rc = 0;
+  for (const auto& path : images) {
+    auto u = read_upload(path);
+    auto img = u ? decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(u->bytes.data()), u->bytes.size()))
+                 : Result<cv::Mat>(Error::make("INVALID_IMAGE", "cannot read file"));
+    if (!img) {
+      results.push_back({{"image", path}, {"error", img.error().message}});
+      rc = 1;
+      continue;
+    }
+    Json faces = Json::array();
+    for (const auto& f : analyzer->analyze(img.value())) {
+      auto who = recognition.identify(f.embedding, f.embedder_id);
+      faces.push_back({{"bbox", {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.w}, {"height", f.box.h}}},
+                       {"confidence", f.score},
+                       {"person", who.person_id ? Json{{"id", *who.person_id}, {"name", who.name}} : Json(nullptr)},
+                       {"similarity", who.similarity},
+                       {"decision", who.decision}});
+    }
+    results.push_back({{"image", path}, {"faces", faces}});
+  }
+  std::cout << Json{{"results", results}}.dump(2) << "\n";
+  return rc;
 }
 
 }  // namespace argus::cli

@@ -25,5 +25,10 @@ int run_config_print(const GlobalOptions& o);
 int run_user_add(const GlobalOptions& o, const std::string& name, const std::string& role, std::string password);
 int run_user_passwd(const GlobalOptions& o, const std::string& name, std::string password);
 int run_user_list(const GlobalOptions& o);
+// Enrols a person from photos on disk (all must pass, as over the API); exit 3 when one fails.
+int run_enroll(const GlobalOptions& o, const std::string& name, const std::string& employee_id,
+               const std::vector<std::string>& images);
+// Prints every face in each image with the enrolled person it matches (or none).
+int run_identify(const GlobalOptions& o, const std::vector<std::string>& images);
 
 }  // namespace argus::cli

@@ -188,3 +188,28 @@ TEST_F(Enrol, ModelRegistryListsAndSwitches) {
   std::string viewer = server->token_for_role("viewer", token);
   EXPECT_EQ(c.put_json("/api/v1/models/detector", {{"model_id", other}}, viewer).status, 403);
 }
+
+TEST(CliFaces, EnrollThenIdentify) {
+  std::string data = eval_data_dir();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent (ARGUS_EVAL_DATA)";
+  if (!fs::exists(models_dir() + "/fr_feature.onnx")) GTEST_SKIP() << "models/ not fetched";
+  TempDir dir;
+  std::string imgs = data + "/identification/lfw10x10/images/";
+  auto run = [&](const std::string& args) {
+    std::string out;
+    FILE* p = popen(("cd " + std::string(ARGUS_SOURCE_DIR) + " && " + ArgusServer::binary() + " " + args +
+                     " --data " + dir.path() + " --set vision.warmup_runs=1 2>/dev/null").c_str(), "r");
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = pclose(p);
+    return std::make_pair(WEXITSTATUS(rc), Json::parse(out, nullptr, false));
+  };
+  auto [rc, enrolled] = run("enroll --name 'Colin Powell' " + imgs + "Colin_Powell/Colin_Powell_0002.jpg " + imgs +
+                            "Colin_Powell/Colin_Powell_0003.jpg");
+  ASSERT_EQ(rc, 0) << enrolled.dump();
+  EXPECT_TRUE(enrolled["enrolled"].get<bool>());
+  auto [rc2, found] = run("identify " + imgs + "Colin_Powell/Colin_Powell_0005.jpg " + imgs + "Tony_Blair/Tony_Blair_0003.jpg");
+  ASSERT_EQ(rc2, 0);
+  EXPECT_EQ(found["results"][0]["faces"][0]["person"]["name"], "Colin Powell");
+  EXPECT_TRUE(found["results"][1]["faces"][0]["person"].is_null());
+}
