@@ -1,6 +1,7 @@
 // Foundation routes: auth, users, cameras, persons, system, audit, health, metrics, docs.
 #include <spdlog/spdlog.h>
 
+#include "api/schema.h"
 #include "api/app.h"
 #include "core/validate.h"
 #include "core/time.h"
@@ -10,19 +11,10 @@ namespace argus::api {
 
 namespace {
 
+using namespace schema;  // obj(), arr(), kStr ... (api/schema.h)
+
 using services::AuthService;
 
-Json obj(std::initializer_list<std::pair<const std::string, Json>> props) {
-  Json p = Json::object();
-  for (auto& [k, v] : props) p[k] = v;
-  return {{"type", "object"}, {"properties", p}};
-}
-const Json kStr = {{"type", "string"}};
-const Json kInt = {{"type", "integer"}};
-const Json kNum = {{"type", "number"}};
-const Json kBool = {{"type", "boolean"}};
-const Json kObj = {{"type", "object"}};
-Json arr(const Json& items) { return {{"type", "array"}, {"items", items}}; }
 
 const Json kUser = obj({{"id", kInt}, {"username", kStr}, {"role", kStr}, {"camera_ids", arr(kInt)},
                         {"createdAt", kStr}, {"lastLogin", kStr}});

@@ -1,3 +1,4 @@
+#include "api/schema.h"
 #include "api/routes_frames.h"
 
 #include <fstream>
@@ -6,16 +7,8 @@ namespace argus::api {
 
 namespace {
 
-Json obj(std::initializer_list<std::pair<const std::string, Json>> props) {
-  Json p = Json::object();
-  for (auto& [k, v] : props) p[k] = v;
-  return {{"type", "object"}, {"properties", p}};
-}
-const Json kStr = {{"type", "string"}};
-const Json kInt = {{"type", "integer"}};
-const Json kNum = {{"type", "number"}};
-const Json kBool = {{"type", "boolean"}};
-const Json kObj = {{"type", "object"}};
+using namespace schema;  // obj(), arr(), kStr ... (api/schema.h)
+
 
 Json request_schema() {
   return obj({{"camera_id", {{"oneOf", {kStr, kInt}}}},

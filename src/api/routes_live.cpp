@@ -1,6 +1,7 @@
 // Live and history routes: sightings, live results, statistics, attendance, MJPEG,
 // snapshots, discovery, the /ws hub and push ingest. Handlers call the store through its
 // interface (the service boundary for sightings) and the pipeline through CameraManager.
+#include "api/schema.h"
 #include "api/routes_live.h"
 
 #include <spdlog/spdlog.h>
@@ -26,16 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Json obj(std::initializer_list<std::pair<const std::string, Json>> props) {
-  Json p = Json::object();
-  for (auto& [k, v] : props) p[k] = v;
-  return {{"type", "object"}, {"properties", p}};
-}
-const Json kStr = {{"type", "string"}};
-const Json kInt = {{"type", "integer"}};
-const Json kNum = {{"type", "number"}};
-const Json kObj = {{"type", "object"}};
-Json arr(const Json& items) { return {{"type", "array"}, {"items", items}}; }
+using namespace schema;  // obj(), arr(), kStr ... (api/schema.h)
+
 Json nullable(Json j) {
   j["nullable"] = true;
   return j;

@@ -6,13 +6,14 @@
 #include <fstream>
 
 #include "api/multipart.h"
+#include "api/schema.h"
 #include "core/validate.h"
 
 namespace argus::api {
 
 namespace {
 
-const Json kObj = {{"type", "object"}};
+using schema::kObj;
 
 // Splits multipart parts into person fields (as JSON, typed like the JSON API) and photos.
 Result<std::pair<Json, std::vector<services::Upload>>> read_enrol_form(const Request& req) {
