@@ -333,7 +333,12 @@ Result<Frame> FfmpegSource::convert(SteadyClock::time_point received, size_t pkt
   st_->sws.reset(sws);
   if (!sws) return Error::make(source_error::kDecode, "unsupported pixel format");
   Frame out;
-  out.bgr.create(f->height, f->width, CV_8UC3);
+  // swscale's SIMD paths write up to a few dozen bytes past the end of a line when the
+  // line is not a multiple of 16/32 bytes (e.g. 488 px * 3). Rows are written in order, so a
+  // spill into the next row is overwritten by that row; two spare rows below the picture take
+  // the last row's spill. rowRange keeps the Mat continuous (same step) and zero-copy.
+  cv::Mat padded(f->height + 2, f->width, CV_8UC3);
+  out.bgr = padded.rowRange(0, f->height);
   uint8_t* dst[4] = {out.bgr.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(out.bgr.step[0]), 0, 0, 0};
   sws_scale(sws, f->data, f->linesize, 0, f->height, dst, dst_stride);

@@ -69,7 +69,7 @@ function pickImages() {
   const samples = jpgsIn(join(repoRoot, 'models', 'samples'));
   if (samples.length) {
     sets.push({ source: 'models/samples', files: samples.slice(0, 3) });
-    frames.push(...samples);
+    if (!process.env.ARGUS_E2E_IMAGES) frames.push(...samples);  // one picture size per stream
   }
   const evalData = resolve(repoRoot, process.env.ARGUS_EVAL_DATA || '../shared/data');
   const ids = join(evalData, 'identification', 'lfw10x10', 'images');
@@ -80,8 +80,9 @@ function pickImages() {
       const mine = jpgsIn(join(ids, people[0]));
       person = people[0].replace(/_/g, ' ');
       sets.push({ source: `lfw10x10/${people[0]}`, files: mine.slice(0, 3) });
-      // one resolution per stream: the identity's other photos (all 250x250) replace mixed sizes
-      frames = mine.slice(3, 9);
+      // one resolution per stream: the identity's other photos (all 250x250) replace mixed sizes,
+      // unless the caller gave its own photos (then the camera shows the person it enrols)
+      if (!process.env.ARGUS_E2E_IMAGES) frames = mine.slice(3, 9);
     }
   }
   return { source: sets.map((x) => x.source).join(', ') || null, sets, enrol: sets[0]?.files ?? [], frames, person };

@@ -40,6 +40,23 @@ if [ -z "$url" ]; then echo "ERROR: argus serve did not start:"; tail -20 "$data
 for _ in $(seq 1 50); do curl -fsS "$url/health" >/dev/null 2>&1 && break; sleep 0.2; done
 echo "argus serve at $url (data $data)"
 
+# Enrolment photos that ship with the project: the package's group photos have several faces
+# each, so cut one portrait (the largest face, one face-width of margin) out of a sample with
+# `argus detect`. The fake camera then loops that portrait, so the enrolled name must appear
+# on the live view. Without it the runner falls back to ../shared/data.
+if [ -z "${ARGUS_E2E_IMAGES:-}" ] && [ -f "$root/models/samples/sample2.jpg" ] && command -v jq >/dev/null && command -v ffmpeg >/dev/null; then
+  crops="$data/enrol"
+  mkdir -p "$crops"
+  box=$(cd "$root" && "$bin" detect --json models/samples/sample2.jpg 2>/dev/null |
+        jq -r '.detections[0].faces | max_by(.bbox.width * .bbox.height) | .bbox | "\(.x|floor) \(.y|floor) \(.width|floor) \(.height|floor)"')
+  if [ -n "$box" ] && [ "$box" != "null" ]; then
+    read -r x y w h <<<"$box"
+    ffmpeg -loglevel error -y -i "$root/models/samples/sample2.jpg" \
+      -vf "crop=w='min(iw,$((3 * w)))':h='min(ih,$((h + 2 * w)))':x='max(0,min(iw-ow,$((x - w))))':y='max(0,min(ih-oh,$((y - w))))'" \
+      -q:v 2 "$crops/portrait.jpg" && export ARGUS_E2E_IMAGES="$crops"
+  fi
+fi
+
 ARGUS_URL="$url" ARGUS_ADMIN_USER=admin ARGUS_ADMIN_PASSWORD="$pw" node "$root/web/e2e/run.mjs"
 rc=$?
 if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then echo "--- server log (tail) ---"; tail -30 "$data/serve.log"; fi
