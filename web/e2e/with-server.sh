@@ -44,14 +44,14 @@ echo "argus serve at $url (data $data)"
 # each, so cut one portrait (the largest face, one face-width of margin) out of a sample with
 # `argus detect`. The fake camera then loops that portrait, so the enrolled name must appear
 # on the live view. Without it the runner falls back to ../shared/data.
-if [ -z "${ARGUS_E2E_IMAGES:-}" ] && [ -f "$root/models/samples/sample2.jpg" ] && command -v jq >/dev/null && command -v ffmpeg >/dev/null; then
+if [ -z "${ARGUS_E2E_IMAGES:-}" ] && [ -f "$root/models/samples/sample3.jpg" ] && command -v jq >/dev/null && command -v ffmpeg >/dev/null; then
   crops="$data/enrol"
   mkdir -p "$crops"
-  box=$(cd "$root" && "$bin" detect --json models/samples/sample2.jpg 2>/dev/null |
+  box=$(cd "$root" && "$bin" detect --json models/samples/sample3.jpg 2>/dev/null |
         jq -r '.detections[0].faces | max_by(.bbox.width * .bbox.height) | .bbox | "\(.x|floor) \(.y|floor) \(.width|floor) \(.height|floor)"')
   if [ -n "$box" ] && [ "$box" != "null" ]; then
     read -r x y w h <<<"$box"
-    ffmpeg -loglevel error -y -i "$root/models/samples/sample2.jpg" \
+    ffmpeg -loglevel error -y -i "$root/models/samples/sample3.jpg" \
       -vf "crop=w='min(iw,$((3 * w)))':h='min(ih,$((h + 2 * w)))':x='max(0,min(iw-ow,$((x - w))))':y='max(0,min(ih-oh,$((y - w))))'" \
       -q:v 2 "$crops/portrait.jpg" && export ARGUS_E2E_IMAGES="$crops"
   fi
