@@ -317,26 +317,54 @@ std::optional<services::Upload> read_upload(const std::string& path) {
   if (!in) return std::nullopt;
   return services::Upload{fs::path(path).filename().string(), std::string((std::istreambuf_iterator<char>(in)), {})};
 }
+// What the offline face commands share: the data directory, the models and a gallery loaded
+// from the store. `error` is the exit code when opening failed.
+struct FaceTools {
+  std::optional<DataDir> data;
+  std::shared_ptr<vision::FaceAnalyzer> analyzer;
+  std::unique_ptr<services::AuditService> audit;
+  std::unique_ptr<services::RecognitionService> recognition;
+  int error = 0;
+  explicit operator bool() const { return error == 0; }
+
+  static FaceTools open(const GlobalOptions& o) {
+    FaceTools t;
+    auto cfg = load_config(o);
+    if (!cfg) {
+      t.error = 2;
+      return t;
+    }
+    setup_logging("warn");
+    t.data = DataDir::open(*cfg);
+    if (!t.data) {
+      t.error = 1;
+      return t;
+    }
+    std::string why;
+    t.analyzer = load_face_analyzer(*cfg, why);
+    if (!t.analyzer) {
+      std::cerr << "argus: face models unavailable: " << why << "\n";
+      t.error = 1;
+      return t;
+    }
+    t.audit = std::make_unique<services::AuditService>(*t.data->store);
+    auto rec_cfg = parse_recognition_config(cfg->tree);
+    t.recognition = std::make_unique<services::RecognitionService>(
+        *t.data->store, *t.audit, t.analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{}, t.data->blobs);
+    (void)t.recognition->load_gallery();
+    return t;
+  }
+};
+
 }  // namespace
 
 int run_enroll(const GlobalOptions& o, const std::string& name, const std::string& employee_id,
                const std::vector<std::string>& images) {
-  auto cfg = load_config(o);
-  if (!cfg) return 2;
-  setup_logging("warn");
-  auto data = DataDir::open(*cfg);
-  if (!data) return 1;
-  std::string why;
-  auto analyzer = load_face_analyzer(*cfg, why);
-  if (!analyzer) {
-    std::cerr << "argus: face models unavailable: " << why << "\n";
-    return 1;
-  }
-  services::AuditService audit(*data->store);
-  services::PersonService persons(*data->store, audit, data->blobs);
-  auto rec_cfg = parse_recognition_config(cfg->tree);
-  services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{}, data->blobs);
-  (void)recognition.load_gallery();
+  auto tools = FaceTools::open(o);
+  if (!tools) return tools.error;
+  auto& data = tools.data;
+  auto& recognition = *tools.recognition;
+  services::PersonService persons(*data->store, *tools.audit, data->blobs);
   std::vector<services::Upload> photos;
   for (const auto& path : images) {
     auto u = read_upload(path);
@@ -370,21 +398,10 @@ int run_enroll(const GlobalOptions& o, const std::string& name, const std::strin
 }
 
 int run_identify(const GlobalOptions& o, const std::vector<std::string>& images) {
-  auto cfg = load_config(o);
-  if (!cfg) return 2;
-  setup_logging("warn");
-  auto data = DataDir::open(*cfg);
-  if (!data) return 1;
-  std::string why;
-  auto analyzer = load_face_analyzer(*cfg, why);
-  if (!analyzer) {
-    std::cerr << "argus: face models unavailable: " << why << "\n";
-    return 1;
-  }
-  services::AuditService audit(*data->store);
-  auto rec_cfg = parse_recognition_config(cfg->tree);
-  services::RecognitionService recognition(*data->store, audit, analyzer, rec_cfg ? rec_cfg.value() : RecognitionConfig{}, data->blobs);
-  (void)recognition.load_gallery();
+  auto tools = FaceTools::open(o);
+  if (!tools) return tools.error;
+  auto& analyzer = tools.analyzer;
+  auto& recognition = *tools.recognition;
   Json results = Json::array();
   int rc = 0;
   for (const auto& path : images) {
