@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "obs/metrics.h"
 
 namespace argus::api {
 
@@ -126,11 +125,8 @@ Response ApiApp::handle(Request& req) {
   std::string label;
   Response r = dispatch(req, label);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto& reg = obs::Registry::global();
-  std::string method(http::to_string(req.method));
-  reg.counter("argus_http_requests_total", "HTTP requests by route, method and status",
-              {{"route", label}, {"method", method}, {"status", std::to_string(r.status)}}).inc();
-  reg.histogram("argus_http_request_duration_seconds", "HTTP request latency by route", {{"route", label}}).observe(secs);
+  std::string_view method(http::to_string(req.method));
+  request_metrics_.record(label, method, r.status, secs);
   if (r.status >= 500) spdlog::warn("{} {} -> {}", method, req.path, r.status);
   return r;
 }

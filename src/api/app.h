@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "api/request_metrics.h"
 #include "api/router.h"
 #include "api/server.h"
 #include "obs/system_stats.h"
@@ -52,6 +53,7 @@ class ApiApp final : public RequestHandler {
 
   AppContext& ctx_;
   Router router_;
+  RequestMetrics request_metrics_;
 };
 
 // Registers the foundation routes: auth, users, cameras, persons, system, audit, docs.

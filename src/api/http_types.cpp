@@ -13,22 +13,25 @@ std::string Request::header(const std::string& name) const {
   return it == raw->end() ? std::string() : std::string(it->value());
 }
 
-Response json_ok(const Json& data, unsigned status) {
+Response json_ok(Json data, unsigned status) {
   Response r;
   r.status = status;
-  r.body = Json{{"success", true}, {"data", data}}.dump();
+  Json env = Json::object();
+  env["success"] = true;
+  env["data"] = std::move(data);
+  r.body = env.dump();
   return r;
 }
 
-Response json_ok_paged(const Json& data, int page, int per_page, int64_t total) {
+Response json_ok_paged(Json data, int page, int per_page, int64_t total) {
   int64_t pages = per_page > 0 ? (total + per_page - 1) / per_page : 0;
   Response r;
-  r.body = Json{{"success", true},
-                {"data", data},
-                {"pagination",
-                 {{"page", page}, {"pages", pages}, {"per_page", per_page}, {"total", total},
-                  {"has_next", page < pages}, {"has_prev", page > 1 && total > 0}}}}
-               .dump();
+  Json env = Json::object();
+  env["success"] = true;
+  env["data"] = std::move(data);
+  env["pagination"] = {{"page", page}, {"pages", pages}, {"per_page", per_page}, {"total", total},
+                       {"has_next", page < pages}, {"has_prev", page > 1 && total > 0}};
+  r.body = env.dump();
   return r;
 }
 

@@ -146,7 +146,7 @@ void add_core_routes(ApiApp& app) {
            auto page = c.users.list(*p, query(req, "search"));
            Json list = Json::array();
            for (auto& u : page.items) list.push_back(AuthService::user_json(u));
-           return json_ok_paged({{"users", list}}, p->page, p->per_page, page.total);
+           return json_ok_paged(json_field("users", std::move(list)), p->page, p->per_page, page.total);
          }});
   r.add({V::post, "/api/v1/users", admin, "users", "Create a user",
          obj({{"username", kStr}, {"password", kStr}, {"role", kStr}, {"camera_ids", arr(kInt)}}), obj({{"user", kUser}}), {},
@@ -193,8 +193,8 @@ void add_core_routes(ApiApp& app) {
              if (*s && (s->value().empty() || s->value().size() > 200)) s->reset();
            auto page = c.cameras.list(*p, f, *req.principal);
            Json list = Json::array();
-           for (auto& cam : page.items) list.push_back(c.cameras.to_json(cam));
-           return json_ok_paged({{"cameras", list}}, p->page, p->per_page, page.total);
+           for (auto& cam : page.items) list.push_back(c.cameras.to_json(std::move(cam)));
+           return json_ok_paged(json_field("cameras", std::move(list)), p->page, p->per_page, page.total);
          }});
   r.add({V::post, "/api/v1/cameras", supervisor, "cameras", "Add a camera", kCameraIn, obj({{"camera", kCamera}}), {}, false,
          false, "application/json", [&c](Request& req) {
@@ -259,7 +259,7 @@ void add_core_routes(ApiApp& app) {
            auto page = c.persons.list(*p, search);
            Json list = Json::array();
            for (auto& person : page.items) list.push_back(c.persons.to_json(person));
-           return json_ok_paged({{"persons", list}}, p->page, p->per_page, page.total);
+           return json_ok_paged(json_field("persons", std::move(list)), p->page, p->per_page, page.total);
          }});
   r.add({V::post, "/api/v1/persons", supervisor, "persons",
          "Enrol a person: JSON fields, or multipart fields plus 1..N photos named 'images'", kPersonIn,
@@ -370,7 +370,7 @@ void add_core_routes(ApiApp& app) {
            auto page = c.audit.list(*p, f);
            Json list = Json::array();
            for (auto& e : page.items) list.push_back(services::AuditService::to_json(e));
-           return json_ok_paged({{"entries", list}}, p->page, p->per_page, page.total);
+           return json_ok_paged(json_field("entries", std::move(list)), p->page, p->per_page, page.total);
          }});
 
   // ---- docs ----

@@ -171,7 +171,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
            auto page = c.store.list_sightings(*p, f);
            Json list = Json::array();
            for (auto& s : page.items) list.push_back(events::sighting_json(s));
-           return json_ok_paged({{"detections", list}}, p->page, p->per_page, page.total);
+           return json_ok_paged(json_field("detections", std::move(list)), p->page, p->per_page, page.total);
          }});
   r.add({V::get, "/api/v1/detections/statistics", viewer, "detections",
          "Sighting counts for the last hour, day or week: totals, per camera, per hour", nullptr,

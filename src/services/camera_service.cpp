@@ -269,11 +269,14 @@ std::optional<int64_t> CameraService::ensure_demo_camera(const std::string& clip
   return c.id;
 }
 
-Json CameraService::to_json(const store::CameraRecord& c) const {
-  Json j = {{"id", c.id}, {"name", c.name}, {"source", c.source_masked}, {"type", c.camera_type}, {"status", c.status},
-          {"resolution", {{"width", c.width}, {"height", c.height}}}, {"fps", c.fps}, {"settings", c.settings},
-          {"detection", c.detection}, {"location", c.location}, {"isActive", c.is_active},
-          {"hasCredentials", c.has_credentials}, {"createdAt", iso8601_ms(c.created_at)}, {"updatedAt", iso8601_ms(c.updated_at)}};
+Json CameraService::to_json(store::CameraRecord c) const {
+  Json j = {{"id", c.id}, {"name", std::move(c.name)}, {"source", std::move(c.source_masked)}, {"type", std::move(c.camera_type)},
+          {"status", std::move(c.status)}, {"resolution", {{"width", c.width}, {"height", c.height}}}, {"fps", c.fps},
+          {"isActive", c.is_active}, {"hasCredentials", c.has_credentials}, {"createdAt", iso8601_ms(c.created_at)},
+          {"updatedAt", iso8601_ms(c.updated_at)}};
+  j["settings"] = std::move(c.settings);
+  j["detection"] = std::move(c.detection);
+  j["location"] = std::move(c.location);
   if (stats_for) {
     Json stats = stats_for(c.id);
     if (!stats.is_null()) j["stats"] = std::move(stats);

@@ -43,7 +43,8 @@ class CameraService {
   std::optional<int64_t> ensure_demo_camera(const std::string& clip_path);
 
   static Json detection_defaults();
-  Json to_json(const store::CameraRecord& c) const;
+  // By value: list handlers move each record in, so its JSON columns are not copied.
+  Json to_json(store::CameraRecord c) const;
   const std::string& media_dir() const { return media_dir_; }
 
   // Called after create/update/delete/start/stop so the pipeline can follow (set by serve).

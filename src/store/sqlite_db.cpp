@@ -14,7 +14,15 @@ Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
   if (rc != SQLITE_OK) fail(db, rc, "prepare");
 }
 
-Stmt::~Stmt() { sqlite3_finalize(st_); }
+Stmt::~Stmt() {
+  if (!in_use_) {
+    sqlite3_finalize(st_);
+    return;
+  }
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
+  *in_use_ = false;
+}
 
 Stmt& Stmt::bind(int idx, int64_t v) {
   if (int rc = sqlite3_bind_int64(st_, idx, v); rc != SQLITE_OK) fail(db_, rc, "bind");
@@ -84,7 +92,26 @@ Db::Db(const std::string& path, bool read_only) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  sqlite3_close_v2(db_);
+}
+
+Stmt Db::prepare(std::string_view sql) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    if (it->second.in_use) return Stmt(db_, sql);
+    return Stmt(db_, it->second.stmt, &it->second.in_use);
+  }
+  if (cache_.size() >= kMaxCachedStatements) return Stmt(db_, sql);
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, "prepare");
+  auto& slot = cache_[std::move(key)];
+  slot.stmt = st;
+  return Stmt(db_, st, &slot.in_use);
+}
 
 void Db::exec(std::string_view sql) {
   char* err = nullptr;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace argus::store {
@@ -24,13 +25,18 @@ class SqliteError : public std::runtime_error {
 
 class Db;
 
+// A prepared statement. Either owned (finalized when destroyed) or borrowed from its
+// connection's statement cache (reset and handed back when destroyed).
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
-  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), in_use_(o.in_use_) {
+    o.st_ = nullptr;
+    o.in_use_ = nullptr;
+  }
 
   Stmt& bind(int idx, int64_t v);
   Stmt& bind(int idx, int v) { return bind(idx, static_cast<int64_t>(v)); }
@@ -59,8 +65,12 @@ class Stmt {
   std::vector<uint8_t> blob(int col) const;
 
  private:
+  friend class Db;
+  Stmt(sqlite3* db, sqlite3_stmt* cached, bool* in_use) : db_(db), st_(cached), in_use_(in_use) { *in_use_ = true; }
+
   sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
+  bool* in_use_ = nullptr;  // non-null: borrowed from the connection's cache
 };
 
 class Db {
@@ -73,13 +83,24 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   void exec(std::string_view sql);
-  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  // Parsing SQL costs more than running a small query, so statements are cached per
+  // connection by their text and reused. A statement already borrowed (the same SQL twice
+  // in one scope) or one past the cache's size is prepared afresh and finalized after use.
+  Stmt prepare(std::string_view sql);
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   sqlite3* raw() { return db_; }
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  // Bounded: statements with generated IN (?,?,...) lists must not grow it without limit.
+  static constexpr size_t kMaxCachedStatements = 128;
+
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, Cached> cache_;  // node-based: &Cached::in_use stays valid
 };
 
 // Commits on commit(); rolls back when destroyed without it.

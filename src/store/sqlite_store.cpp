@@ -306,6 +306,7 @@ class SqliteStore final : public Store {
       auto s = db.prepare(std::string("SELECT ") + kCameraCols + " FROM cameras" + w.sql + " ORDER BY id LIMIT ? OFFSET ?");
       int i = w.apply(s);
       s.bind(i, int64_t{p.per_page}).bind(i + 1, offset_of(p));
+      page.items.reserve(static_cast<size_t>(std::max(0, p.per_page)));
       while (s.step()) page.items.push_back(read_camera(s));
       return page;
     });

@@ -11,6 +11,13 @@ TEST(Time, IsoRoundTrip) {
   EXPECT_EQ(parse_time_ms(s), t);
 }
 
+TEST(Time, IsoFormatsExactly) {
+  EXPECT_EQ(iso8601_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso8601_ms(1795000000123), "2026-11-18T11:06:40.123Z");
+  EXPECT_EQ(iso8601_ms(951782400007), "2000-02-29T00:00:00.007Z");  // leap day, ms padding
+  EXPECT_EQ(iso8601_ms(-1), "1969-12-31T23:59:59.999Z");             // before the epoch
+}
+
 TEST(Time, ParsesOffsetsAndEpochs) {
   EXPECT_EQ(parse_time_ms("1970-01-01T01:00:00+01:00"), 0);
   EXPECT_EQ(parse_time_ms("1970-01-02"), 86400000);
