@@ -327,9 +327,14 @@ Result<Frame> FfmpegSource::convert(SteadyClock::time_point received, size_t pkt
   AVFrame* f = st_->frame.get();
   if (f->width <= 0 || f->height <= 0) return Error::make(source_error::kDecode, "decoder returned an empty frame");
   st_->bad_packets = 0;
+  // FFmpeg 5.1's fast unscaled YUV->BGR path (x86 SIMD) converts 8 pixels at a time and
+  // leaves the last width % 8 columns black (a 1366-wide camera showed a black stripe);
+  // SWS_ACCURATE_RND selects the general path, which handles any width. Common camera widths
+  // (640, 1280, 1920, ...) keep the fast path.
+  int sws_flags = SWS_BILINEAR | (f->width % 16 != 0 ? SWS_ACCURATE_RND : 0);
   SwsContext* sws = sws_getCachedContext(st_->sws.release(), f->width, f->height,
                                          static_cast<AVPixelFormat>(f->format), f->width, f->height,
-                                         AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+                                         AV_PIX_FMT_BGR24, sws_flags, nullptr, nullptr, nullptr);
   st_->sws.reset(sws);
   if (!sws) return Error::make(source_error::kDecode, "unsupported pixel format");
   Frame out;

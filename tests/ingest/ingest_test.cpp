@@ -4,9 +4,12 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+
+#include <opencv2/core.hpp>
 
 #include "ingest/discovery.h"
 #include "ingest/ffmpeg_source.h"
@@ -159,6 +162,47 @@ TEST_F(Ingest, CorruptAndTruncatedH264DoNotCrash) {
   auto st = src->open();
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, source_error::kOpenFailed);
+}
+
+// Widths whose BGR rows are not a multiple of swscale's SIMD block (488 px * 3 = 1464 bytes)
+// made swscale write past the end of the image and corrupted the heap (a 488-px camera
+// crashed the server). Each frame must match ffmpeg's own BGR conversion, to the last column
+// and row; run under `make test-asan` an overrun is also reported directly.
+TEST_F(Ingest, OddWidthFramesConvertWithoutOverrunAndMatchFfmpeg) {
+  for (const char* size : {"488x272", "362x202", "1366x768"}) {
+    std::string clip = make_clip(dir_->path(), "h264", 1, size);
+    ASSERT_FALSE(clip.empty()) << size;
+    int w = 0, h = 0;
+    ASSERT_EQ(std::sscanf(size, "%dx%d", &w, &h), 2);
+    std::string raw = dir_->path() + "/ref_" + size + ".bgr";
+    ASSERT_TRUE(run_command("ffmpeg -v error -y -i " + clip + " -frames:v 3 -f rawvideo -pix_fmt bgr24 " + raw + " < /dev/null"));
+    std::string ref;
+    {
+      std::ifstream in(raw, std::ios::binary);
+      ref.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    size_t frame_bytes = static_cast<size_t>(w) * static_cast<size_t>(h) * 3;
+    ASSERT_EQ(ref.size(), 3 * frame_bytes) << size;
+    auto src = make("file", clip, SourceOptions{.realtime = false});
+    ASSERT_TRUE(src->open().ok()) << size;
+    for (int i = 0; i < 3; ++i) {
+      auto f = src->read();
+      ASSERT_TRUE(f.ok()) << size << " frame " << i << ": " << f.error().message;
+      ASSERT_EQ(f->width(), w);
+      ASSERT_EQ(f->height(), h);
+      ASSERT_TRUE(f->bgr.isContinuous());
+      cv::Mat expect(h, w, CV_8UC3, ref.data() + static_cast<size_t>(i) * frame_bytes);
+      cv::Mat diff;
+      cv::absdiff(f->bgr, expect, diff);
+      // Chroma upsampling may differ by a level or two between swscale flag sets; a
+      // misplaced or overwritten row differs by far more.
+      EXPECT_LT(cv::mean(diff.rowRange(h - 1, h))[0], 4.0) << size << " last row, frame " << i;
+      EXPECT_LT(cv::mean(diff.colRange(w - 1, w))[0], 4.0) << size << " last column, frame " << i << " ours "
+          << f->bgr.at<cv::Vec3b>(h / 2, w - 1) << f->bgr.at<cv::Vec3b>(h / 2, w - 2) << f->bgr.at<cv::Vec3b>(h / 2, w - 3) << " ffmpeg "
+          << expect.at<cv::Vec3b>(h / 2, w - 1) << expect.at<cv::Vec3b>(h / 2, w - 2) << expect.at<cv::Vec3b>(h / 2, w - 3);
+      EXPECT_LT(cv::mean(diff)[0], 3.0) << size << " whole frame " << i;
+    }
+  }
 }
 
 TEST_F(Ingest, RtspH264AndH265OverTcpAndUdpWithAuth) {
