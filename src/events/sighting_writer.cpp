@@ -221,7 +221,18 @@ void SightingWriter::write(Job& job) {
   rec.similarity = open.similarity;
   rec.frame_count = std::max<int64_t>(open.frames, 1);
   rec.snapshot_path = open.snapshot_path;
-  rec.id = store_.upsert_sighting(rec);
+  try {
+    rec.id = store_.upsert_sighting(rec);
+  } catch (const std::exception&) {
+    // The person was deleted while their track is open (the store already turned their rows
+    // unknown; the tracker re-identifies the track on its next frame): go on as unknown.
+    if (!rec.person_id || store_.person(*rec.person_id)) throw;
+    open.person_id.reset();
+    open.similarity = 0;
+    rec.person_id.reset();
+    rec.similarity = 0;
+    rec.id = store_.upsert_sighting(rec);
+  }
   open.sighting_id = rec.id;
   if (!job.crop.empty()) {
     std::string rel = save_snapshot(job.camera, rec.id, job.crop);

@@ -48,6 +48,7 @@ Status RecognitionService::load_gallery() {
     auto g = gallery_for(e.model, e.vector.size());
     if (g && g->add(e.id, e.person_id, e.vector)) ++n;
   }
+  gallery_changed();
   spdlog::info("gallery: {} embeddings loaded", n);
   obs::Registry::global().gauge_fn("argus_gallery_embeddings", "Enrolled embeddings in the in-memory gallery", {},
                                     [this] { return static_cast<double>(gallery_size()); });
@@ -194,6 +195,7 @@ Result<std::vector<ImageVerdict>> RecognitionService::enrol(int64_t person_id, c
     std::lock_guard lock(names_mu_);
     names_.erase(person_id);
   }
+  gallery_changed();  // after the names: a re-identification reads the new name
   return verdicts;
 }
 
@@ -206,6 +208,7 @@ Status RecognitionService::delete_image(int64_t person_id, int64_t image_id, con
   for (const auto& id : galleries_.embedder_ids())
     if (auto g = galleries_.get(id))
       for (auto eid : embedding_ids) g->remove(eid);
+  gallery_changed();
   std::error_code ec;
   fs::remove(blob_dir_ + "/" + img->path, ec);
   audit_.record(who, "delete", "person_image", std::to_string(image_id), client, "success", {{"person_id", person_id}});
@@ -215,8 +218,11 @@ Status RecognitionService::delete_image(int64_t person_id, int64_t image_id, con
 void RecognitionService::forget_person(int64_t person_id) {
   for (const auto& id : galleries_.embedder_ids())
     if (auto g = galleries_.get(id)) g->remove_person(person_id);
-  std::lock_guard lock(names_mu_);
-  names_.erase(person_id);
+  {
+    std::lock_guard lock(names_mu_);
+    names_.erase(person_id);
+  }
+  gallery_changed();
 }
 
 namespace {
@@ -259,11 +265,13 @@ std::shared_ptr<FrameAnalyzer> RecognitionService::frame_analyzer() {
 }
 
 IdentityMatcher RecognitionService::identity_matcher() {
-  return [this](const std::vector<float>& embedding) -> std::optional<IdentityMatch> {
-    auto who = identify(embedding);
-    if (!who.person_id) return std::nullopt;
-    return IdentityMatch{*who.person_id, static_cast<float>(who.similarity), who.name};
-  };
+  return IdentityMatcher(
+      [this](const std::vector<float>& embedding) -> std::optional<IdentityMatch> {
+        auto who = identify(embedding);
+        if (!who.person_id) return std::nullopt;
+        return IdentityMatch{*who.person_id, static_cast<float>(who.similarity), who.name};
+      },
+      [this] { return gallery_generation(); });
 }
 
 }  // namespace argus::services

@@ -3,6 +3,7 @@
 // removal and identification go through it, and it hands the live pipeline its analyzer and
 // identity matcher, so push-mode frames, live cameras and enrolment share one set of models,
 // one gallery and one set of metrics.
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -80,9 +81,12 @@ class RecognitionService {
   Identification identify(const std::vector<float>& embedding, const std::string& embedder_id = "");
   std::string person_name(int64_t person_id);
 
-  // For the live pipeline (thread-safe).
+  // For the live pipeline (thread-safe). The matcher carries gallery_generation(), so the
+  // trackers re-identify their open tracks after every gallery change.
   std::shared_ptr<FrameAnalyzer> frame_analyzer();
   IdentityMatcher identity_matcher();
+  // Bumped after every change of the gallery (load, enrolment, image or person removal).
+  uint64_t gallery_generation() const { return gallery_generation_.load(std::memory_order_acquire); }
 
  private:
   std::shared_ptr<Gallery> gallery_for(const std::string& embedder_id, size_t dim);
@@ -95,6 +99,8 @@ class RecognitionService {
   std::string blob_dir_;
   std::string unavailable_reason_;
   GallerySet galleries_;
+  std::atomic<uint64_t> gallery_generation_{0};
+  void gallery_changed() { gallery_generation_.fetch_add(1, std::memory_order_acq_rel); }
   std::mutex names_mu_;
   std::unordered_map<int64_t, std::string> names_;
 };

@@ -111,6 +111,25 @@ void Tracker::on_match(Track& t, const Detection& d, int64_t time_ms, TrackerOut
   td.identity = t.identity.match;
 }
 
+namespace {
+// Leader among known people (0 when nobody known has a vote) and its weight.
+PersonId vote_leader(const std::map<PersonId, float>& votes, float* weight) {
+  PersonId leader = 0;
+  float best = 0;
+  for (const auto& [pid, w] : votes)
+    if (pid != 0 && w > best) {
+      best = w;
+      leader = pid;
+    }
+  *weight = best;
+  return leader;
+}
+
+float vote_weight(float quality, const std::optional<IdentityMatch>& match) {
+  return quality * (match ? std::max(match->score, 0.01f) : 0.5f);
+}
+}  // namespace
+
 void Tracker::vote_identity(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out) {
   // Recognise once, then only when a clearly better face arrives: the gallery search is the
   // expensive part and a per-frame search would also flicker between near matches.
@@ -119,32 +138,58 @@ void Tracker::vote_identity(Track& t, const Detection& d, int64_t time_ms, Track
   if (t.identity.checks > 0 && d.quality < t.identity.best_checked_quality + cfg_.recheck_quality_gain) return;
   auto match = matcher_(d.embedding);
   ++t.identity.checks;
+  t.identity.generation = generation_;
   t.identity.best_checked_quality = std::max(t.identity.best_checked_quality, d.quality);
-  PersonId who = match ? match->person_id : 0;
-  float weight = d.quality * (match ? std::max(match->score, 0.01f) : 0.5f);
-  t.votes[who] += weight;
-  // Leader among known people; "unknown" votes never take an identity away once assigned.
-  PersonId leader = 0;
+  t.votes[match ? match->person_id : 0] += vote_weight(d.quality, match);
+  // "Unknown" votes never take an identity away once assigned.
+  decide_identity(t, match, false, time_ms, out);
+}
+
+void Tracker::revote_identity(Track& t, uint64_t generation, int64_t time_ms, TrackerOutput& out) {
+  t.identity.generation = generation;
+  std::map<PersonId, float> votes;
+  std::map<PersonId, IdentityMatch> best_answer;  // highest score per person
+  for (const auto& [quality, embedding] : t.best) {
+    if (quality < cfg_.min_quality) continue;
+    auto match = matcher_(embedding);
+    votes[match ? match->person_id : 0] += vote_weight(quality, match);
+    if (match && (!best_answer.count(match->person_id) || match->score > best_answer[match->person_id].score))
+      best_answer[match->person_id] = *match;
+  }
+  if (votes.empty()) return;  // nothing good enough to look up (cannot happen after a check)
+  t.votes = std::move(votes);
+  float weight = 0;
+  PersonId leader = vote_leader(t.votes, &weight);
+  std::optional<IdentityMatch> leader_match;
+  if (leader != 0) leader_match = best_answer[leader];
+  decide_identity(t, leader_match, true, time_ms, out);
+}
+
+void Tracker::decide_identity(Track& t, const std::optional<IdentityMatch>& match, bool may_forget, int64_t time_ms,
+                              TrackerOutput& out) {
   float best = 0;
-  for (const auto& [pid, w] : t.votes)
-    if (pid != 0 && w > best) {
-      best = w;
-      leader = pid;
-    }
-  if (leader == 0) return;
+  PersonId leader = vote_leader(t.votes, &best);
   auto current = t.identity.match;
+  if (leader == 0) {
+    if (!may_forget || !current) return;
+    t.identity.match.reset();  // the gallery no longer knows this face (person or photos deleted)
+    auto e = make_event(TrackEvent::Type::kIdentityChanged, t, time_ms);
+    e.previous_identity = current;
+    out.events.push_back(std::move(e));
+    return;
+  }
   if (current && current->person_id == leader) {
-    if (match && match->person_id == leader && match->score > current->score) t.identity.match = match;  // better evidence
+    // Better evidence, or a fresh answer from the changed gallery (its score and label).
+    if (match && match->person_id == leader && (may_forget || match->score > current->score)) t.identity.match = match;
     return;
   }
   if (!current && t.votes[0] > best) return;  // mostly unknown so far: wait for more evidence
   std::optional<IdentityMatch> leader_match;
   if (match && match->person_id == leader) leader_match = match;
   else leader_match = IdentityMatch{leader, 0.f, {}};
-  auto prev = current;
   t.identity.match = leader_match;
-  auto e = make_event(prev ? TrackEvent::Type::kIdentityChanged : TrackEvent::Type::kIdentityAssigned, t, time_ms);
-  e.previous_identity = prev;
+  auto e = make_event(current ? TrackEvent::Type::kIdentityChanged : TrackEvent::Type::kIdentityAssigned, t, time_ms);
+  e.previous_identity = current;
   out.events.push_back(std::move(e));
 }
 
@@ -155,6 +200,12 @@ TrackerOutput Tracker::update(const std::vector<Detection>& dets, int64_t time_m
     out.detections[i].detection = static_cast<int>(i);
     out.detections[i].smoothed_box = dets[i].box;
   }
+  // Re-identification: the gallery changed (enrolment, deletion) since a track was last
+  // checked. Before association, so this frame's detections already carry the new identity.
+  generation_ = matcher_ ? matcher_.generation() : 0;
+  for (auto& t : tracks_)
+    if (t->confirmed && t->identity.checks > 0 && t->identity.generation != generation_)
+      revote_identity(*t, generation_, time_ms, out);
   for (auto& t : tracks_) {
     if (t->state == State::kLost) t->kf.damp_scale_velocity();
     t->kf.predict();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/types.h"
@@ -48,12 +49,39 @@ struct IdentityMatch {
   std::string label;
 };
 // Gallery lookup: nullopt when nobody matches above the matcher's threshold (unknown).
-using IdentityMatcher = std::function<std::optional<IdentityMatch>(const std::vector<float>& embedding)>;
+// Optionally paired with the gallery's generation (a counter bumped on every enrolment,
+// image removal or person deletion): when it moves, the tracker re-runs the identity vote of
+// every confirmed track with the track's kept best embeddings, so a person enrolled while
+// standing in view is named, and a deleted person's track falls back to unknown. Both
+// functions are called from pool threads: thread-safe and cheap (generation() once per
+// analysed frame).
+class IdentityMatcher {
+ public:
+  using MatchFn = std::function<std::optional<IdentityMatch>(const std::vector<float>& embedding)>;
+  using GenerationFn = std::function<uint64_t()>;
+
+  IdentityMatcher() = default;
+  IdentityMatcher(std::nullptr_t) {}  // NOLINT: "no matcher", as with std::function
+  template <class F>
+    requires(!std::is_same_v<std::decay_t<F>, IdentityMatcher> && std::is_constructible_v<MatchFn, F>)
+  IdentityMatcher(F&& match) : match_(std::forward<F>(match)) {}  // NOLINT: a plain lookup converts
+  IdentityMatcher(MatchFn match, GenerationFn generation) : match_(std::move(match)), generation_(std::move(generation)) {}
+
+  explicit operator bool() const { return static_cast<bool>(match_); }
+  std::optional<IdentityMatch> operator()(const std::vector<float>& embedding) const { return match_(embedding); }
+  // 0 when the gallery does not report changes (no re-identification).
+  uint64_t generation() const { return generation_ ? generation_() : 0; }
+
+ private:
+  MatchFn match_;
+  GenerationFn generation_;
+};
 
 struct TrackIdentity {
   std::optional<IdentityMatch> match;  // nullopt: unknown (so far)
-  int checks = 0;                      // matcher calls made
+  int checks = 0;                      // matcher calls made (re-identification not counted)
   float best_checked_quality = -1;
+  uint64_t generation = 0;             // gallery generation of the last check
 };
 
 struct TrackedDetection {
@@ -113,10 +141,18 @@ class Tracker {
   float cost(const Track& t, const Detection& d, bool use_appearance, float min_iou) const;
   void on_match(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out, int det_index);
   void vote_identity(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out);
+  // The gallery changed since t's last check: vote again from scratch over t's kept
+  // embeddings (not limited by max_identity_checks); unknown when nobody matches any more.
+  void revote_identity(Track& t, uint64_t generation, int64_t time_ms, TrackerOutput& out);
+  // Picks the identity from t.votes; `match` is the latest matcher answer (for its score).
+  // `may_forget`: an all-unknown vote takes an assigned identity away (re-identification).
+  void decide_identity(Track& t, const std::optional<IdentityMatch>& match, bool may_forget, int64_t time_ms,
+                       TrackerOutput& out);
   TrackEvent make_event(TrackEvent::Type type, const Track& t, int64_t time_ms) const;
 
   TrackerConfig cfg_;
   IdentityMatcher matcher_;
+  uint64_t generation_ = 0;  // the matcher's gallery generation, read once per update()
   std::vector<std::unique_ptr<Track>> tracks_;
   uint64_t next_id_ = 1;
 };

@@ -1,6 +1,8 @@
 // SightingWriter from synthetic frame results and TrackEvents, against a real SQLite store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 
@@ -40,14 +42,18 @@ TrackEvent event(TrackEvent::Type type, uint64_t track, int64_t first, int64_t l
   return e;
 }
 
+store::PersonRecord add_person(store::Store& store, const std::string& name) {
+  store::PersonRecord p;
+  p.name = name;
+  return store.create_person(p);
+}
+
 }  // namespace
 
 TEST(SightingWriter, OneSightingPerTrackWithBestFiguresSnapshotAndAttendance) {
   argus_test::TempDir dir;
   auto store = store::open_sqlite_store(dir.path() + "/argus.db");
-  store::PersonRecord p;
-  p.name = "Ada";
-  p = store->create_person(p);
+  auto p = add_person(*store, "Ada");
 
   events::SightingWriterConfig cfg;
   cfg.blob_dir = dir.path() + "/blobs";
@@ -157,4 +163,99 @@ TEST(SightingWriter, LongTracksAreRefreshedBetweenEvents) {
   EXPECT_EQ(rows.items[0].frame_count, 3);
   std::lock_guard lock(mu);
   EXPECT_EQ(seen, (std::vector<std::string>{"track_started", "track_updated"}));
+}
+
+// Re-identification end to end on the pipeline side: a Tracker whose matcher reports the
+// gallery generation feeds the writer; the person is enrolled while their track is open, then
+// deleted while it is still open. The one sighting gets the person, then falls back to unknown,
+// and no write fails on the way (a refresh between the store's delete and the re-vote
+// included).
+TEST(SightingWriter, TrackReidentifiedAfterEnrolmentAndDeletion) {
+  argus_test::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path() + "/argus.db");
+  auto p = add_person(*store, "Ada");
+
+  std::mutex gallery_mu;
+  std::optional<PersonId> enrolled;  // the gallery: who the embedding {1,0,0} belongs to
+  std::atomic<uint64_t> generation{1};
+  IdentityMatcher matcher(
+      [&](const std::vector<float>&) -> std::optional<IdentityMatch> {
+        std::lock_guard lock(gallery_mu);
+        if (!enrolled) return std::nullopt;
+        return IdentityMatch{*enrolled, 0.7f, "Ada"};
+      },
+      [&] { return generation.load(); });
+  TrackerConfig tcfg;
+  tcfg.min_hits = 2;
+  Tracker tracker(tcfg, matcher);
+
+  events::SightingWriterConfig cfg;
+  cfg.blob_dir = dir.path() + "/blobs";
+  cfg.refresh_ms = 100;
+  events::SightingWriter w(*store, cfg);
+  std::mutex mu;
+  std::vector<std::string> written;
+  w.set_on_written([&](CameraId, const std::string& ev, const store::SightingRecord&) {
+    std::lock_guard lock(mu);
+    written.push_back(ev);
+  });
+  w.start();
+
+  const int64_t t0 = 1'700'000'000'000;
+  int64_t t = t0;
+  auto frame = [&] {
+    t += 200;
+    Detection d{RectF{40, 30, 40, 50}, 0.9f, {1, 0, 0}, 0.8f};
+    auto out = tracker.update({d}, t);
+    FrameResult r = frame_with_face(5, out.detections[0].track_id, 0.9f, 0.8f, t);
+    r.faces[0].identity = out.detections[0].identity;
+    w.on_frame_result(r);
+    for (const auto& e : out.events) w.on_track_event(5, e);
+    return out;
+  };
+  auto sighting = [&] {
+    EXPECT_TRUE(w.flush());
+    auto rows = store->list_sightings({1, 20}, {});
+    EXPECT_EQ(rows.total, 1);
+    return rows.items.empty() ? store::SightingRecord{} : rows.items[0];
+  };
+
+  for (int i = 0; i < 4; ++i) frame();  // an unknown visitor
+  EXPECT_FALSE(sighting().person_id);
+
+  {  // enrolled while in view
+    std::lock_guard lock(gallery_mu);
+    enrolled = p.id;
+  }
+  ++generation;
+  auto out = frame();
+  ASSERT_TRUE(out.detections[0].identity);
+  EXPECT_EQ(out.detections[0].identity->person_id, p.id);
+  auto s = sighting();
+  ASSERT_TRUE(s.person_id);
+  EXPECT_EQ(*s.person_id, p.id);
+  EXPECT_EQ(s.person_name, "Ada");
+  EXPECT_NEAR(s.similarity, 0.7, 1e-6);
+
+  // Deleted while in view: the store first (its rows turn unknown), then the gallery.
+  ASSERT_TRUE(store->delete_person(p.id));
+  frame();  // a periodic refresh still carrying the deleted person
+  {
+    std::lock_guard lock(gallery_mu);
+    enrolled.reset();
+  }
+  ++generation;
+  out = frame();
+  EXPECT_FALSE(out.detections[0].identity);
+  for (int i = 0; i < 3; ++i) frame();
+  s = sighting();
+  EXPECT_FALSE(s.person_id);
+  for (const auto& e : tracker.flush(t + 100)) w.on_track_event(5, e);
+  EXPECT_FALSE(sighting().person_id);
+  EXPECT_EQ(w.failed(), 0u);
+  EXPECT_EQ(w.dropped(), 0u);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(std::count(written.begin(), written.end(), "identity_assigned"), 1);
+  EXPECT_EQ(std::count(written.begin(), written.end(), "identity_changed"), 1);
+  EXPECT_EQ(written.back(), "track_ended");
 }

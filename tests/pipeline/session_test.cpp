@@ -151,6 +151,65 @@ TEST(CameraManager, AnalysesTracksAndReportsPerCamera) {
   EXPECT_EQ(j["width"], 64);
 }
 
+TEST(CameraManager, ReidentifiesOpenTracksWithinASecondOfAGalleryChange) {
+  // The gallery as RecognitionService exposes it: a lookup and a generation counter, both
+  // read from pool threads while the "API" thread (this test) edits the gallery.
+  std::atomic<bool> enrolled{false};
+  std::atomic<uint64_t> generation{1};
+  std::atomic<int> lookups{0};
+  IdentityMatcher matcher(
+      [&](const std::vector<float>&) -> std::optional<IdentityMatch> {
+        ++lookups;
+        if (!enrolled) return std::nullopt;
+        return IdentityMatch{42, 0.9f, "alice"};
+      },
+      [&] { return generation.load(); });
+  auto sink = std::make_shared<RecordingSink>();
+  PipelineConfig cfg;
+  cfg.inference_threads = 1;
+  CameraManager mgr(cfg, std::make_shared<FixedFaceAnalyzer>(), sink, matcher);
+  mgr.set_source_factory([](const CameraConfig&) -> Result<std::unique_ptr<FrameSource>> {
+    return std::unique_ptr<FrameSource>(std::make_unique<FakeSource>(20, 0));
+  });
+  ASSERT_TRUE(mgr.start_camera(CameraConfig{.id = 1, .type = "rtsp", .fps_limit = 10}).ok());
+  auto latest_identity = [&]() -> std::optional<std::optional<PersonId>> {
+    std::lock_guard lock(sink->mu);
+    if (sink->results.empty() || sink->results.back().faces.empty() || !sink->results.back().faces[0].track_id) return std::nullopt;
+    const auto& id = sink->results.back().faces[0].identity;
+    return id ? std::optional<PersonId>(id->person_id) : std::optional<PersonId>();
+  };
+  auto has_event = [&](TrackEvent::Type type) {
+    std::lock_guard lock(sink->mu);
+    return std::any_of(sink->events.begin(), sink->events.end(), [&](const auto& e) { return e.second.type == type; });
+  };
+  // A confirmed track, checked once: unknown.
+  ASSERT_TRUE(wait_until([&] { auto id = latest_identity(); return id && !*id && lookups > 0; }, 5s));
+  int before = lookups;
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(lookups, before);  // no lookups while nothing changes
+
+  // Enrolment: the live results carry the name within about a second.
+  enrolled = true;
+  ++generation;
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { auto id = latest_identity(); return id && *id == PersonId{42}; }, 1500ms));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+  EXPECT_TRUE(has_event(TrackEvent::Type::kIdentityAssigned));
+
+  // Deletion: back to unknown, announced as an identity change.
+  enrolled = false;
+  ++generation;
+  ASSERT_TRUE(wait_until([&] { auto id = latest_identity(); return id && !*id; }, 1500ms));
+  EXPECT_TRUE(has_event(TrackEvent::Type::kIdentityChanged));
+  mgr.stop_all();
+  std::lock_guard lock(sink->mu);
+  std::vector<TrackEvent::Type> types;
+  for (auto& [c, e] : sink->events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<TrackEvent::Type>{TrackEvent::Type::kStarted, TrackEvent::Type::kIdentityAssigned,
+                                                  TrackEvent::Type::kIdentityChanged, TrackEvent::Type::kEnded}));
+  EXPECT_FALSE(sink->events.back().second.identity);
+}
+
 TEST(PipelineConfig, ReadsPipelineSection) {
   auto c = PipelineConfig::from_json(Json{{"inference_threads", 3}, {"frame_ring", 6}, {"default_fps_limit", 2.5},
                                           {"reconnect_base_ms", 10}, {"tracker", {{"max_lost", 5}}}});

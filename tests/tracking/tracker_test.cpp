@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <set>
 
@@ -218,4 +219,116 @@ TEST(Tracker, IdentityVoteRecognisesOnceAndRechecksOnBetterQuality) {
   EXPECT_EQ(flushed[0].identity->person_id, 8);
   EXPECT_NEAR(flushed[0].best_quality, 0.9f, 1e-6);
   EXPECT_EQ(flushed[0].best_embedding, bob);
+}
+
+namespace {
+// A gallery the test edits: who is enrolled, and a generation bumped on every change (as
+// RecognitionService does).
+struct FakeGallery {
+  std::map<PersonId, std::vector<float>> people;
+  uint64_t generation = 1;
+  int calls = 0;
+  IdentityMatcher matcher() {
+    return IdentityMatcher(
+        [this](const std::vector<float>& e) -> std::optional<IdentityMatch> {
+          ++calls;
+          for (const auto& [pid, v] : people)
+            if (cosine_distance(v, e) < 0.1f) return IdentityMatch{pid, 0.8f, "person" + std::to_string(pid)};
+          return std::nullopt;
+        },
+        [this] { return generation; });
+  }
+};
+std::vector<TrackEvent::Type> types_of(const std::vector<TrackEvent>& events) {
+  std::vector<TrackEvent::Type> out;
+  for (const auto& e : events) out.push_back(e.type);
+  return out;
+}
+}  // namespace
+
+TEST(Tracker, ReidentifiesOpenTracksWhenTheGalleryChanges) {
+  FakeGallery gallery;
+  std::vector<float> alice = {1, 0, 0};
+  TrackerConfig cfg = quick();
+  cfg.max_identity_checks = 1;  // re-identification is not limited by it
+  Tracker t(cfg, gallery.matcher());
+  std::vector<TrackEvent> events;
+  TrackerOutput o;
+  auto run = [&](int f, bool seen = true) {
+    std::vector<Detection> d;
+    if (seen) d.push_back(det(100 + f, 100, 0.9f, alice, 0.6f));
+    o = t.update(d, f * 100);
+    events.insert(events.end(), o.events.begin(), o.events.end());
+  };
+  // Alice walks in before she is enrolled: unknown, checked once, then left alone.
+  for (int f = 0; f < 6; ++f) run(f);
+  EXPECT_EQ(gallery.calls, 1);
+  EXPECT_FALSE(o.detections[0].identity);
+  EXPECT_EQ(types_of(events), (std::vector<TrackEvent::Type>{TrackEvent::Type::kStarted}));
+  // Frames without a gallery change cost no lookups.
+  for (int f = 6; f < 9; ++f) run(f);
+  EXPECT_EQ(gallery.calls, 1);
+
+  // The operator enrols her: the very next analysed frame names the open track.
+  gallery.people[7] = alice;
+  ++gallery.generation;
+  run(9);
+  ASSERT_TRUE(o.detections[0].identity);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  EXPECT_EQ(o.detections[0].identity->label, "person7");
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(o.events[0].type, TrackEvent::Type::kIdentityAssigned);
+  EXPECT_EQ(o.events[0].identity->person_id, 7);
+  EXPECT_FALSE(o.events[0].previous_identity);
+  int after_enrol = gallery.calls;
+  EXPECT_GT(after_enrol, 1);
+  EXPECT_LE(after_enrol, 1 + static_cast<int>(cfg.keep_embeddings));  // the kept best embeddings, once
+  run(10);
+  EXPECT_EQ(gallery.calls, after_enrol);  // once per generation
+  EXPECT_TRUE(o.events.empty());
+
+  // Someone else is enrolled: alice's track is re-checked, keeps her identity, no event.
+  gallery.people[8] = {0, 1, 0};
+  ++gallery.generation;
+  run(11);
+  EXPECT_GT(gallery.calls, after_enrol);
+  EXPECT_TRUE(o.events.empty());
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+
+  // She is deleted while out of view (the track is lost, not ended): unknown again.
+  run(12, false);
+  gallery.people.erase(7);
+  ++gallery.generation;
+  run(13, false);
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(o.events[0].type, TrackEvent::Type::kIdentityChanged);
+  EXPECT_FALSE(o.events[0].identity);
+  ASSERT_TRUE(o.events[0].previous_identity);
+  EXPECT_EQ(o.events[0].previous_identity->person_id, 7);
+  run(14);
+  EXPECT_FALSE(o.detections[0].identity);
+  auto ended = t.flush(2000);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_FALSE(ended[0].identity);
+  EXPECT_EQ(types_of(events), (std::vector<TrackEvent::Type>{TrackEvent::Type::kStarted, TrackEvent::Type::kIdentityAssigned,
+                                                             TrackEvent::Type::kIdentityChanged}));
+}
+
+TEST(Tracker, NoReidentificationWithoutGeneration) {
+  // A plain lookup (no generation) keeps the old behaviour: checked once, never re-voted.
+  int calls = 0;
+  bool known = false;
+  IdentityMatcher matcher = [&](const std::vector<float>&) -> std::optional<IdentityMatch> {
+    ++calls;
+    return known ? std::optional<IdentityMatch>(IdentityMatch{7, 0.8f, "alice"}) : std::nullopt;
+  };
+  EXPECT_EQ(matcher.generation(), 0u);
+  Tracker t(quick(), matcher);
+  for (int f = 0; f < 3; ++f) t.update({det(100 + f, 100, 0.9f, {1, 0, 0}, 0.6f)}, f * 100);
+  known = true;
+  auto o = t.update({det(104, 100, 0.9f, {1, 0, 0}, 0.6f)}, 400);
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(o.detections[0].identity);
+  EXPECT_FALSE(IdentityMatcher());
+  EXPECT_FALSE(IdentityMatcher(nullptr));
 }
