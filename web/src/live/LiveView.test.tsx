@@ -5,6 +5,7 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { LiveSocketContext } from './LiveContext';
 import type { LiveSocket, WsMessage } from './socket';
 import { CameraViewPage } from '../pages/CameraViewPage';
+import { inViewOf } from './LiveView';
 import { AuthProvider } from '../auth/AuthContext';
 import { mockFetch, ok, signIn } from '../test/util';
 
@@ -57,6 +58,23 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+describe('inViewOf', () => {
+  it('lists recognised people first, then unknown faces, and nothing without a result', () => {
+    expect(inViewOf(null)).toEqual([]);
+    const r = {
+      camera_id: 1, width: 10, height: 10,
+      detections: [
+        { bbox: { x: 0, y: 0, width: 1, height: 1 } },
+        { track_id: 0, bbox: { x: 0, y: 0, width: 1, height: 1 } },
+        { track_id: 2, bbox: { x: 0, y: 0, width: 1, height: 1 }, person: { id: 9, name: 'Bo' } },
+        { track_id: 1, bbox: { x: 0, y: 0, width: 1, height: 1 }, person: { id: 8, name: 'Al' } },
+      ],
+    };
+    expect(inViewOf(r).map((p) => [p.name, p.known, p.trackId])).toEqual([['Al', true, 1], ['Bo', true, 2], ['Unknown', false, undefined], ['Unknown', false, undefined]]);
+    expect(new Set(inViewOf(r).map((p) => p.key)).size).toBe(4);  // tentative faces (track 0) get their own keys
+  });
+});
+
 describe('CameraViewPage overlay', () => {
   it('draws scaled boxes from detection events and re-draws on layer toggles (persisted)', async () => {
     signIn('viewer');
@@ -88,6 +106,23 @@ describe('CameraViewPage overlay', () => {
     // 1280x720 result in a 640x360 element: everything halves
     expect(strokeRects.at(-1)).toEqual([320, 180, 64, 36]);
     expect(texts).toContain('Ada 77%  #3');
+    // the same labels as text, in the "In view" live region
+    const inView = screen.getByRole('list', { name: 'In view' });
+    expect(inView).toHaveAttribute('aria-live', 'polite');
+    expect(inView).toHaveTextContent('Ada #3');
+    act(() =>
+      sock.emit({
+        type: 'detection_event',
+        data: {
+          camera_id: 5, width: 1280, height: 720, model: 'm1',
+          detections: [
+            { track_id: 4, bbox: { x: 0, y: 0, width: 10, height: 10 }, confidence: 0.8, person: null },
+            { track_id: 3, bbox: { x: 640, y: 360, width: 128, height: 72 }, confidence: 0.9, person: { id: 1, name: 'Ada', similarity: 0.8 } },
+          ],
+        },
+      }),
+    );
+    expect(screen.getAllByRole('listitem').filter((li) => inView.contains(li)).map((li) => li.textContent)).toEqual(['Ada #3', 'Unknown #4']);
     strokeRects = [];
     texts = [];
     const user = userEvent.setup();

@@ -23,6 +23,34 @@ export function pickLiveResult(data: any, cameraId: number): FrameResult | null 
   return { ...r, camera_id: cameraId };
 }
 
+/** One face in the latest result, as text (the overlay draws the same on the canvas). */
+export interface InView {
+  key: string;
+  name: string;
+  known: boolean;
+  trackId?: number;
+}
+
+/** Who is in view in a result: recognised people first (by name), then unknown faces. */
+export function inViewOf(r: FrameResult | null): InView[] {
+  if (!r) return [];
+  // track id 0: a tentative face, not yet a track (several may be in one result)
+  const out = r.detections.map((d, i) => ({
+    key: d.track_id ? `t${d.track_id}` : `d${i}`,
+    name: d.person?.name || 'Unknown',
+    known: !!d.person,
+    trackId: d.track_id || undefined,
+  }));
+  return out.sort((a, b) => Number(b.known) - Number(a.known) || a.name.localeCompare(b.name) || (a.trackId ?? 0) - (b.trackId ?? 0));
+}
+
+export interface LiveStats {
+  fps: number;
+  people: number;
+  mode: 'websocket' | 'mjpeg' | 'none';
+  inView: InView[];
+}
+
 interface Props {
   cameraId: number;
   layers: Layers;
@@ -30,7 +58,7 @@ interface Props {
   /** requested stream width (server downscales) */
   width?: number;
   fps?: number;
-  onStats?(s: { fps: number; people: number; mode: 'websocket' | 'mjpeg' | 'none' }): void;
+  onStats?(s: LiveStats): void;
 }
 
 /**
@@ -54,6 +82,11 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
   const [frames, setFrames] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const gotFrame = useRef(false);
+  // for the polling effect, which must not restart on every render
+  const onStatsRef = useRef(onStats);
+  onStatsRef.current = onStats;
+  const activeRef = useRef(active);
+  activeRef.current = active;
 
   useEffect(() => {
     setActive(mode === 'mjpeg' ? 'mjpeg' : 'websocket');
@@ -120,7 +153,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       const t = d.timings as Record<string, number> | undefined;
       const total = t?.total_ms ?? t?.total ?? (d.frame_ts ? Date.now() - d.frame_ts : undefined);
       if (total !== undefined && isFinite(total) && total >= 0 && total < 60000) debug.current.latencyMs = total;
-      onStats?.({ fps: debug.current.fps ?? 0, people: d.detections.length, mode: gotFrame.current ? active : 'none' });
+      onStats?.({ fps: debug.current.fps ?? 0, people: d.detections.length, mode: gotFrame.current ? active : 'none', inView: inViewOf(d) });
       redraw();
     });
     return () => {
@@ -193,6 +226,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
         if (r && !stop) {
           result.current = r;
           trails.current.update(r);
+          onStatsRef.current?.({ fps: debug.current.fps ?? 0, people: r.detections.length, mode: gotFrame.current ? activeRef.current : 'none', inView: inViewOf(r) });
           redraw();
         }
       } catch (e) {

@@ -5,7 +5,7 @@ import type { Camera } from '../api/types';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { ErrorBanner, StatusBadge } from '../components/ui';
 import { useAsync, useInterval } from '../hooks';
-import { LiveView, type VideoMode } from '../live/LiveView';
+import { LiveView, type InView, type LiveStats, type VideoMode } from '../live/LiveView';
 import { LAYER_LABELS, useOverlayLayers, type LayerKey } from '../overlay/layers';
 
 export function OverlayToggles({ layers, toggle }: { layers: Record<LayerKey, boolean>; toggle(k: LayerKey): void }) {
@@ -22,16 +22,43 @@ export function OverlayToggles({ layers, toggle }: { layers: Record<LayerKey, bo
   );
 }
 
+/**
+ * The overlay's labels as text: who the camera sees now (recognised names, unknown faces).
+ * A polite live region, so screen readers hear arrivals; the text only changes when the
+ * people change, not on every frame.
+ */
+export function InViewList({ people }: { people: InView[] | null }) {
+  return (
+    <div className="in-view">
+      <h2 id="in-view-title">In view</h2>
+      <ul aria-labelledby="in-view-title" aria-live="polite" data-testid="in-view">
+        {people === null ? (
+          <li className="muted">–</li>
+        ) : people.length === 0 ? (
+          <li className="muted">Nobody</li>
+        ) : (
+          people.map((p) => (
+            <li key={p.key} className={p.known ? 'known' : 'unknown'} data-person={p.known ? p.name : undefined}>
+              {p.name}
+              {p.trackId !== undefined && <span className="muted"> #{p.trackId}</span>}
+            </li>
+          ))
+        )}
+      </ul>
+    </div>
+  );
+}
+
 export function CameraViewPage() {
   const id = Number(useParams().id);
   const { user } = useAuth();
   const { data: camera, error, reload, setData } = useAsync((signal) => api.get<{ camera: Camera }>(`/cameras/${id}`, undefined, signal).then((r) => r.data.camera), [id]);
   const { layers, toggle } = useOverlayLayers(id);
   const [mode, setMode] = useState<VideoMode>(() => (localStorage.getItem('argus.videoMode') as VideoMode) || 'auto');
-  const [stats, setStats] = useState<{ fps: number; people: number } | null>(null);
+  const [stats, setStats] = useState<LiveStats | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   useInterval(reload, 5000);
-  const onStats = useCallback((s: { fps: number; people: number }) => setStats(s), []);
+  const onStats = useCallback((s: LiveStats) => setStats(s), []);
 
   async function action(what: 'start' | 'stop') {
     setActionError(null);
@@ -80,6 +107,7 @@ export function CameraViewPage() {
             <dt>People in view</dt><dd data-testid="people-in-view">{stats?.people ?? '–'}</dd>
             <dt>Latency</dt><dd>{(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms) !== undefined ? `${(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms ?? 0).toFixed(0)} ms` : '–'}</dd>
           </dl>
+          <InViewList people={stats?.inView ?? null} />
           {hasRole(user, 'supervisor') && (
             <div className="actions">
               <button type="button" onClick={() => action('start')}>Start</button>
