@@ -79,6 +79,7 @@ void add_vision_routes(ApiApp& app, services::RecognitionService& rec) {
   auto admin = std::optional<Role>(Role::admin);
 
   c.persons.on_person_deleted = [&rec](int64_t id) { rec.forget_person(id); };
+  c.persons.on_person_updated = [&rec](int64_t id) { rec.person_renamed(id); };
 
   // POST /persons with photos: the core route calls this hook for every request.
   c.enrol_person = [&c, &rec](Request& req) -> Response {

@@ -40,6 +40,7 @@ Result<store::PersonRecord> PersonService::update(int64_t id, const Json& body, 
   if (!p) return Error::make("NOT_FOUND", "Person not found");
   if (auto st = apply(*p, body, false); !st) return st.error();
   store_.update_person(*p);
+  if (on_person_updated) on_person_updated(id);
   audit_.record(who, "update", "person", std::to_string(id), client, "success");
   return *store_.person(id);
 }

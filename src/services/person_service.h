@@ -27,6 +27,8 @@ class PersonService {
 
   // Called after a person or image is deleted, so the gallery drops the embeddings.
   std::function<void(int64_t person_id)> on_person_deleted;
+  // Called after a person's fields changed, so live labels pick up a new name.
+  std::function<void(int64_t person_id)> on_person_updated;
 
  private:
   Status apply(store::PersonRecord& p, const Json& body, bool creating);

@@ -218,11 +218,15 @@ Status RecognitionService::delete_image(int64_t person_id, int64_t image_id, con
 void RecognitionService::forget_person(int64_t person_id) {
   for (const auto& id : galleries_.embedder_ids())
     if (auto g = galleries_.get(id)) g->remove_person(person_id);
+  person_renamed(person_id);
+}
+
+void RecognitionService::person_renamed(int64_t person_id) {
   {
     std::lock_guard lock(names_mu_);
     names_.erase(person_id);
   }
-  gallery_changed();
+  gallery_changed();  // open tracks re-vote and read the name afresh
 }
 
 namespace {

@@ -77,6 +77,7 @@ class RecognitionService {
   std::vector<ImageVerdict> check(const std::vector<Upload>& photos, std::optional<int64_t> exclude_person = {});
   Status delete_image(int64_t person_id, int64_t image_id, const std::optional<auth::Principal>& who, const std::string& client);
   void forget_person(int64_t person_id);  // after the store deleted the person
+  void person_renamed(int64_t person_id);  // after the store changed the person's fields
 
   Identification identify(const std::vector<float>& embedding, const std::string& embedder_id = "");
   std::string person_name(int64_t person_id);

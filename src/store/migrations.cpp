@@ -123,6 +123,17 @@ CREATE TABLE attendance (
   PRIMARY KEY (person_id, date)
 );
 )SQL"},
+      // SQLite reuses the largest rowid after that row is deleted, so a new camera could take
+      // a deleted camera's id: its old sightings would show under the new camera, and a user
+      // limited to the old id would see the new one. Ids now come from this table and only grow.
+      // Seeded from every place an old id may still be referenced.
+      {2, "ids are never reused", R"SQL(
+CREATE TABLE id_sequence (name TEXT PRIMARY KEY, last INTEGER NOT NULL);
+INSERT INTO id_sequence(name, last) VALUES
+  ('cameras', MAX((SELECT COALESCE(MAX(id), 0) FROM cameras), (SELECT COALESCE(MAX(camera_id), 0) FROM sightings))),
+  ('users', MAX((SELECT COALESCE(MAX(id), 0) FROM users), (SELECT COALESCE(MAX(user_id), 0) FROM audit_log))),
+  ('persons', MAX((SELECT COALESCE(MAX(id), 0) FROM persons), (SELECT COALESCE(MAX(person_id), 0) FROM sightings)));
+)SQL"},
   };
   return all;
 }

@@ -40,6 +40,16 @@ std::string like_pattern(const std::string& s) {
   }
   return out + "%";
 }
+// The next id of a table whose ids must never be reused (migration 2): one more than both
+// the last id handed out and the largest id present.
+int64_t next_id(Db& db, const char* table) {
+  std::string max_id = std::string("(SELECT COALESCE(MAX(id), 0) FROM ") + table + ")";
+  auto s = db.prepare("INSERT INTO id_sequence(name, last) VALUES(?, " + max_id + " + 1) "
+                      "ON CONFLICT(name) DO UPDATE SET last = MAX(last, " + max_id + ") + 1 RETURNING last");
+  s.bind(1, table);
+  if (!s.step()) throw SqliteError(std::string("id_sequence returned no id for ") + table, SQLITE_ERROR);
+  return s.i64(0);
+}
 int64_t offset_of(const PageRequest& p) { return int64_t{p.page - 1} * p.per_page; }
 
 // Builds "WHERE a AND b" with positional binds collected as closures.
@@ -165,18 +175,20 @@ class SqliteStore final : public Store {
 
   // ---- users ----
   UserRecord create_user(const UserRecord& u) override {
-    return write([&](Db& db) {
+    return write_tx([&](Db& db) {  // the new id and the row in one commit
       int64_t now = now_unix_ms();
+      int64_t id = 0;
       try {
-        db.prepare("INSERT INTO users(username, password_hash, role, camera_ids, created_at, updated_at) VALUES(?,?,?,?,?,?)")
+        id = next_id(db, "users");
+        db.prepare("INSERT INTO users(username, password_hash, role, camera_ids, created_at, updated_at, id) VALUES(?,?,?,?,?,?,?)")
             .bind(1, u.username).bind(2, u.password_hash).bind(3, u.role).bind(4, ids_text(u.camera_ids))
-            .bind(5, now).bind(6, now).exec();
+            .bind(5, now).bind(6, now).bind(7, id).exec();
       } catch (const SqliteError& e) {
         if (e.is_constraint()) throw StoreError(StoreError::Kind::Conflict, "username already exists");
         throw;
       }
       UserRecord out = u;
-      out.id = db.last_insert_id();
+      out.id = id;
       out.created_at = out.updated_at = now;
       return out;
     });
@@ -265,16 +277,17 @@ class SqliteStore final : public Store {
 
   // ---- cameras ----
   CameraRecord create_camera(const CameraRecord& c) override {
-    return write([&](Db& db) {
+    return write_tx([&](Db& db) {  // the new id and the row in one commit
       int64_t now = now_unix_ms();
       auto s = db.prepare(
           "INSERT INTO cameras(name, source_masked, source_sealed, has_credentials, camera_type, status, "
-          "resolution_width, resolution_height, fps, settings, detection, location, is_active, created_at, updated_at) "
-          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          "resolution_width, resolution_height, fps, settings, detection, location, is_active, created_at, updated_at, id) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      int64_t id = next_id(db, "cameras");
       bind_camera(s, c);
-      s.bind(14, now).bind(15, now).exec();
+      s.bind(14, now).bind(15, now).bind(16, id).exec();
       CameraRecord out = c;
-      out.id = db.last_insert_id();
+      out.id = id;
       out.created_at = out.updated_at = now;
       return out;
     });
@@ -345,13 +358,14 @@ class SqliteStore final : public Store {
 
   // ---- persons ----
   PersonRecord create_person(const PersonRecord& p) override {
-    return write([&](Db& db) {
+    return write_tx([&](Db& db) {  // the new id and the row in one commit
       int64_t now = now_unix_ms();
-      db.prepare("INSERT INTO persons(name, employee_id, department, metadata, consent_given, consent_date, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?)")
+      int64_t id = next_id(db, "persons");
+      db.prepare("INSERT INTO persons(name, employee_id, department, metadata, consent_given, consent_date, created_at, updated_at, id) VALUES(?,?,?,?,?,?,?,?,?)")
           .bind(1, p.name).bind(2, p.employee_id).bind(3, p.department).bind(4, to_text(p.metadata))
-          .bind(5, int64_t{p.consent_given}).bind(6, p.consent_date).bind(7, now).bind(8, now).exec();
+          .bind(5, int64_t{p.consent_given}).bind(6, p.consent_date).bind(7, now).bind(8, now).bind(9, id).exec();
       PersonRecord out = p;
-      out.id = db.last_insert_id();
+      out.id = id;
       out.created_at = out.updated_at = now;
       return out;
     });

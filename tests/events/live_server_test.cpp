@@ -617,6 +617,14 @@ TEST_F(LiveServer, OpenTrackIsReidentifiedWhenThePersonIsEnrolledAndDeleted) {
   std::string mine = "/api/v1/detections?camera_id=" + sid + "&start_time=" + std::to_string(since_ms);
   EXPECT_EQ(client().get(mine, admin_).json()["pagination"]["total"], 1) << client().get(mine, admin_).body;
 
+  // Renamed: the live label follows without a new track.
+  EXPECT_EQ(client().put_json("/api/v1/persons/" + std::to_string(person), {{"name", "Portrait Renamed"}}, admin_).status, 200);
+  ASSERT_TRUE(wait_for([&] {
+    face = live_face();
+    return face.is_object() && face["person"].is_object() && face["person"]["name"] == "Portrait Renamed";
+  }, std::chrono::seconds(10))) << face.dump();
+  EXPECT_EQ(face["track_id"], track);
+
   // Deleted: the open track is unknown again.
   EXPECT_EQ(client().del("/api/v1/persons/" + std::to_string(person), admin_).status, 200);
   ASSERT_TRUE(wait_for([&] { face = live_face(); return face.is_object() && face["person"].is_null(); }, std::chrono::seconds(10)))

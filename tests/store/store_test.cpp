@@ -126,3 +126,31 @@ TEST_F(StoreContract, ConcurrentReadersAndWriter) {
   for (auto& t : ts) t.join();
   EXPECT_EQ(store->list_cameras({1, 20}, {}).total, 50);
 }
+
+// SQLite alone would hand a deleted camera's id to the next camera (largest rowid + 1):
+// its sightings and any user limited to that id would then point at the wrong camera.
+TEST_F(StoreContract, IdsOfDeletedRowsAreNeverReused) {
+  CameraRecord c;
+  c.name = "a";
+  c.camera_type = "rtsp";
+  c.status = "inactive";
+  c.source_masked = "rtsp://h";
+  c.source_sealed = {1, 2, 3};
+  store->create_camera(c);
+  auto second = store->create_camera(c);
+  ASSERT_TRUE(store->delete_camera(second.id));
+  auto third = store->create_camera(c);
+  EXPECT_GT(third.id, second.id);
+
+  auto p1 = store->create_person(PersonRecord{.name = "p1"});
+  ASSERT_TRUE(store->delete_person(p1.id));
+  EXPECT_GT(store->create_person(PersonRecord{.name = "p2"}).id, p1.id);
+
+  auto u1 = store->create_user({0, "gone", "h", "viewer", {}, 0, 0, {}});
+  ASSERT_TRUE(store->delete_user(u1.id));
+  EXPECT_GT(store->create_user({0, "new", "h", "viewer", {}, 0, 0, {}}).id, u1.id);
+
+  // A failed create (duplicate username) leaves the store usable and ids still increasing.
+  EXPECT_THROW(store->create_user({0, "new", "h", "viewer", {}, 0, 0, {}}), StoreError);
+  EXPECT_GT(store->create_camera(c).id, third.id);
+}
