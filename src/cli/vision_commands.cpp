@@ -7,20 +7,27 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "vision/face_analyzer.h"
+#include "vision/landmarker.h"
 
 namespace argus {
 namespace {
@@ -84,8 +91,22 @@ void parallel_for(size_t n, int threads, const char* label, Fn&& fn) {
 }
 
 // ---------------------------------------------------------------- detect
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Nearest-rank percentile of an unsorted sample (p in [0, 1]).
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t k = size_t(std::ceil(p * double(v.size())));
+  return v[std::min(v.size() - 1, k ? k - 1 : 0)];
+}
+
 int run_detect(const CommonOpts& co, const std::vector<std::string>& images, bool json, const std::string& draw,
-               float threshold, float min_face, bool embed) {
+               float threshold, float min_face, bool embed, int repeat) {
   auto vc = load_vision_config(co);
   if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
   RegistryOptions ro;
@@ -110,6 +131,21 @@ int run_detect(const CommonOpts& co, const std::vector<std::string>& images, boo
     ao.min_face_size = min_face;
     AnalyzeTrace tr;
     auto faces = (*an)->try_analyze(img, ao, &tr);
+    if (faces && repeat > 0) {
+      // Timing mode: the call above was the warm-up; time `repeat` more (wall and process CPU).
+      std::vector<double> wall, cpu;
+      for (int r = 0; r < repeat && faces; ++r) {
+        double c0 = process_cpu_ms();
+        auto t0 = std::chrono::steady_clock::now();
+        tr = AnalyzeTrace{};
+        faces = (*an)->try_analyze(img, ao, &tr);
+        wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        cpu.push_back(process_cpu_ms() - c0);
+      }
+      item["timing"] = Json{{"runs", wall.size()},           {"wall_ms_p50", percentile(wall, 0.5)},
+                            {"wall_ms_p90", percentile(wall, 0.9)}, {"wall_ms_min", percentile(wall, 0)},
+                            {"cpu_ms_p50", percentile(cpu, 0.5)}};
+    }
     if (!faces) {
       item["error"] = faces.error().message;
       rc = 1;
@@ -125,6 +161,11 @@ int run_detect(const CommonOpts& co, const std::vector<std::string>& images, boo
     if (!json) {
       std::printf("%s: %zu face(s) in %.1f ms (detector %s)\n", path.c_str(), faces->size(), tr.timings_ms["total"],
                   tr.models["detector"].c_str());
+      if (item.contains("timing"))
+        std::printf("  %d runs: wall p50 %.1f ms, p90 %.1f ms, min %.1f ms; CPU p50 %.1f ms\n",
+                    item["timing"]["runs"].get<int>(), item["timing"]["wall_ms_p50"].get<double>(),
+                    item["timing"]["wall_ms_p90"].get<double>(), item["timing"]["wall_ms_min"].get<double>(),
+                    item["timing"]["cpu_ms_p50"].get<double>());
       for (const auto& f : *faces)
         std::printf("  box %.0f,%.0f %.0fx%.0f  score %.2f  quality %.2f %s\n", f.box.x, f.box.y, f.box.w, f.box.h,
                     f.score, f.quality.score, f.quality.reason.c_str());
@@ -227,8 +268,84 @@ Json metrics_json(const VerifyMetrics& m) {
 }
 
 // ---------------------------------------------------------------- eval lfw
+// The analyzer an evaluation runs on: ORT models only, `warmup` runs each; null (said why) on error.
+std::shared_ptr<FaceAnalyzer> eval_analyzer(const VisionConfig& vc, int warmup) {
+  RegistryOptions ro;
+  ro.warmup_runs = warmup;
+  ro.opencv_variants = false;
+  auto an = FaceAnalyzer::create(vc, ro);
+  if (!an) { std::cerr << "vision: " << an.error().message << "\n"; return nullptr; }
+  return *an;
+}
+
+// LFW's landmarks_5pt.txt: per image its relative path and 5 (x, y) points, in file order.
+struct GivenPoints { std::string path; std::vector<PointF> l5; };
+std::vector<GivenPoints> read_given_points(const std::string& lfw_dir, size_t max = SIZE_MAX) {
+  std::vector<GivenPoints> out;
+  std::ifstream lf(lfw_dir + "/landmarks_5pt.txt");
+  std::string line;
+  while (out.size() < max && std::getline(lf, line)) {
+    std::istringstream ss(line);
+    GivenPoints g;
+    ss >> g.path;
+    g.l5.resize(5);
+    for (auto& q : g.l5) ss >> q.x >> q.y;
+    if (ss) out.push_back(std::move(g));
+  }
+  return out;
+}
+
+// LFW: the subject is the face nearest the centre of the 250x250 image (larger faces preferred).
+const Face* central_face(const std::vector<Face>& faces, const cv::Mat& img) {
+  const Face* best = nullptr;
+  double best_d = 1e18;
+  for (const auto& f : faces) {
+    double dx = f.box.x + f.box.w / 2 - img.cols / 2.0, dy = f.box.y + f.box.h / 2 - img.rows / 2.0;
+    double d = dx * dx + dy * dy - 0.5 * f.box.area();
+    if (d < best_d) { best_d = d; best = &f; }
+  }
+  return best;
+}
+
+// Alignment variants compared by `eval lfw --alignment-variants` (fr_feature only): how the 5
+// points are derived from fr_landmark's 68, and from which landmark pass.
+struct AlignVariant {
+  const char* name;
+  bool second_pass;
+  bool mouth_outer;  // mouth corners = points 48/54 instead of mean(48,60)/mean(54,64)
+  bool debias;       // minus the mean offset from landmarks_5pt.txt (eval landmarks)
+};
+constexpr AlignVariant kAlignVariants[] = {
+    {"pass1", false, false, false},
+    {"pass1,mouth48/54", false, true, false},
+    {"pass2", true, false, false},
+    {"pass2,mouth48/54", true, true, false},
+    {"pass2,mouth48/54,debiased", true, true, true},
+};
+
+std::vector<PointF> variant_points(const AlignVariant& v, const std::vector<PointF>& l68) {
+  std::vector<PointF> p = five_from_68(l68);
+  if (p.size() < 5) return p;
+  if (v.mouth_outer) { p[3] = l68[48]; p[4] = l68[54]; }
+  if (v.debias) {
+    // Mean offset of `pass2,mouth48/54` from the given points, in inter-ocular distances along
+    // and across the eye line (build-vision/argus eval landmarks, all 7701 images).
+    static const float bias[5][2] = {{0.020f, 0.029f}, {0.033f, 0.041f}, {0.040f, -0.003f}, {0.039f, 0.009f},
+                                     {0.026f, 0.015f}};
+    float ex = p[1].x - p[0].x, ey = p[1].y - p[0].y, iod = std::hypot(ex, ey);
+    if (iod > 0) {
+      ex /= iod; ey /= iod;
+      for (size_t j = 0; j < 5; ++j) {
+        p[j].x -= iod * (bias[j][0] * ex - bias[j][1] * ey);
+        p[j].y -= iod * (bias[j][0] * ey + bias[j][1] * ex);
+      }
+    }
+  }
+  return p;
+}
+
 int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool fusion, bool flip,
-                 bool given_landmarks, int limit_pairs) {
+                 bool given_landmarks, int limit_pairs, bool align_variants) {
   auto vc = load_vision_config(co);
   if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
   std::ifstream pf(data + "/pairs.txt");
@@ -263,33 +380,25 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
     pairs = std::move(kept);
   }
   std::map<std::string, std::vector<PointF>> given;
-  if (given_landmarks) {
-    std::ifstream lf(data + "/landmarks_5pt.txt");
-    while (std::getline(lf, line)) {
-      std::istringstream ss(line);
-      std::string p;
-      ss >> p;
-      std::vector<PointF> pts(5);
-      for (auto& q : pts) ss >> q.x >> q.y;
-      if (ss) given[p] = pts;
-    }
-  }
+  if (given_landmarks)
+    for (auto& g : read_given_points(data)) given[g.path] = std::move(g.l5);
   std::vector<std::string> names;
   for (const auto& p : pairs) { names.push_back(p.a); names.push_back(p.b); }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
 
-  RegistryOptions ro;
-  ro.warmup_runs = 3;
-  ro.opencv_variants = false;
-  auto an_r = FaceAnalyzer::create(*vc, ro);
-  if (!an_r) { std::cerr << "vision: " << an_r.error().message << "\n"; return 1; }
-  auto an = *an_r;
+  auto an = eval_analyzer(*vc, 3);
+  if (!an) return 1;
   auto fr = an->registry().get("fr-feature-ort");
   auto fa = an->registry().get("faceapi-resnet128-ort");
   std::string primary = an->registry().active("recognizer");
 
-  struct Emb { std::vector<float> fr, fa; bool detected = false; };
+  struct Emb { std::vector<float> fr, fa; bool detected = false; std::vector<std::vector<float>> var; };
+  auto lm = an->registry().get(an->registry().active("landmarker"));
+  if (align_variants && (!lm || !lm->landmarker || !fr || given_landmarks)) {
+    std::cerr << "--alignment-variants needs fr_landmark and fr_feature, and no --given-landmarks\n";
+    return 2;
+  }
   std::vector<Emb> embs(names.size());
   std::atomic<int> failures{0};
   auto t0 = std::chrono::steady_clock::now();
@@ -297,6 +406,7 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
     cv::Mat img = cv::imread(data + "/images/" + names[i], cv::IMREAD_COLOR);
     if (img.empty()) { ++failures; return; }
     std::vector<PointF> l5;
+    std::optional<RectF> box;
     if (given_landmarks && given.count(names[i])) {
       l5 = given[names[i]];
       embs[i].detected = true;
@@ -306,21 +416,28 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
       ao.quality = false;
       ao.min_face_size = 20;
       auto faces = an->analyze(img, ao);
-      // LFW: the subject is the face nearest the centre of the 250x250 image.
-      const Face* best = nullptr;
-      double best_d = 1e18;
-      for (const auto& f : faces) {
-        double dx = f.box.x + f.box.w / 2 - img.cols / 2.0, dy = f.box.y + f.box.h / 2 - img.rows / 2.0;
-        double d = dx * dx + dy * dy - 0.5 * f.box.area();
-        if (d < best_d) { best_d = d; best = &f; }
-      }
-      if (best) {
+      if (const Face* best = central_face(faces, img)) {
         l5 = best->landmarks5;
+        box = best->box;
         embs[i].detected = true;
       } else {
         ++failures;
         // Still score the pair: landmarks from the fixed position of LFW's centred faces.
         l5 = {{106, 113}, {146, 113}, {126, 136}, {110, 157}, {142, 157}};
+      }
+    }
+    if (align_variants) {
+      std::vector<PointF> p1, p2;  // the analyzer's points are pass 2: redo both from the box
+      if (box)
+        if (auto r = lm->landmarker->landmarks68(img, *box)) p1 = std::move(*r);
+      if (p1.size() == 68)
+        if (auto r = lm->landmarker->landmarks68(img, crop_from_landmarks(p1, kFrLandmarkCropShape, false)))
+          p2 = std::move(*r);
+      for (const auto& v : kAlignVariants) {
+        const auto& src = v.second_pass ? p2 : p1;
+        std::vector<PointF> pts = src.size() == 68 ? variant_points(v, src) : l5;
+        auto e = fr->embedder->embed(img, pts, flip);
+        embs[i].var.push_back(e ? std::move(*e) : std::vector<float>{});
       }
     }
     if (fr) if (auto e = fr->embedder->embed(img, l5, flip)) embs[i].fr = std::move(*e);
@@ -344,6 +461,15 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
     s_fused.push_back(fused);
   }
   Json per{};
+  if (align_variants) {
+    Json vj = Json::object();
+    for (size_t k = 0; k < std::size(kAlignVariants); ++k) {
+      std::vector<double> sv;
+      for (const auto& p : pairs) sv.push_back(cosine(embs[index(p.a)].var[k], embs[index(p.b)].var[k]));
+      vj[kAlignVariants[k].name] = metrics_json(verify_metrics(sv, same, folds));
+    }
+    per["fr-feature by alignment"] = vj;
+  }
   if (fr) per["fr-feature"] = metrics_json(verify_metrics(s_fr, same, folds));
   if (fa) per["faceapi-resnet128"] = metrics_json(verify_metrics(s_fa, same, folds));
   if (fr && fa) per["fusion"] = metrics_json(verify_metrics(s_fused, same, folds));
@@ -363,11 +489,159 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
   } else {
     std::printf("LFW %zu pairs, %zu images in %.1f s, detection failures %d (%s)\n", pairs.size(), names.size(), secs,
                 failures.load(), out["detector"].get<std::string>().c_str());
-    for (auto& [k, v] : per.items())
+    for (auto& [k, v] : per.items()) {
+      if (!v.contains("accuracy")) continue;
       std::printf("  %-18s accuracy %.2f +- %.2f %%  TAR@FAR=1e-3 %.1f %%  AUC %.4f  threshold %.3f%s\n", k.c_str(),
                   100 * v["accuracy"].get<double>(), 100 * v["std"].get<double>(),
                   100 * v["tar_at_far_1e-3"].get<double>(), v["auc"].get<double>(), v["threshold"].get<double>(),
                   k == key ? "  <-" : "");
+    }
+    if (per.contains("fr-feature by alignment"))
+      for (auto& [k, v] : per["fr-feature by alignment"].items())
+        std::printf("  fr-feature, alignment %-26s accuracy %.2f +- %.2f %%  TAR@FAR=1e-3 %.1f %%  AUC %.4f\n",
+                    k.c_str(), 100 * v["accuracy"].get<double>(), 100 * v["std"].get<double>(),
+                    100 * v["tar_at_far_1e-3"].get<double>(), v["auc"].get<double>());
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- eval landmarks
+// Our 5 alignment points against LFW's given ones (landmarks_5pt.txt, the points the ArcFace
+// template is defined for): error per point in inter-ocular distances, for the first landmark
+// pass (crop from the detection box), a second pass re-centred on the first pass's points, and
+// one also levelled by the eye line; each with several ways of reducing 68 points to 5.
+int run_eval_landmarks(const CommonOpts& co, const std::string& data, bool json, int limit) {
+  auto vc = load_vision_config(co);
+  if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
+  std::vector<GivenPoints> items = read_given_points(data);
+  if (items.empty()) { std::cerr << "no landmarks under " << data << "/landmarks_5pt.txt\n"; return 2; }
+  if (limit > 0 && size_t(limit) < items.size()) {  // an even spread over the (alphabetical) list
+    std::vector<GivenPoints> kept;
+    for (int i = 0; i < limit; ++i) kept.push_back(items[size_t(i) * items.size() / size_t(limit)]);
+    items = std::move(kept);
+  }
+  auto an = eval_analyzer(*vc, 1);
+  if (!an) return 1;
+  auto lm = an->registry().get(an->registry().active("landmarker"));
+  if (!lm || !lm->landmarker) { std::cerr << "no landmarker\n"; return 1; }
+
+  using Reduce = std::function<std::vector<PointF>(const std::vector<PointF>&)>;
+  auto mean = [](const std::vector<PointF>& p, std::initializer_list<int> idx) {
+    PointF m;
+    for (int i : idx) { m.x += p[size_t(i)].x / float(idx.size()); m.y += p[size_t(i)].y / float(idx.size()); }
+    return m;
+  };
+  const std::vector<std::pair<std::string, Reduce>> reductions = {
+      {"default", [](const auto& p) { return five_from_68(p); }},
+      {"eyes4,mouth48/54", [&](const auto& p) {
+         return std::vector<PointF>{mean(p, {37, 38, 40, 41}), mean(p, {43, 44, 46, 47}), p[30], p[48], p[54]};
+       }},
+      {"eyes6,mouth-mean", [&](const auto& p) {
+         return std::vector<PointF>{mean(p, {36, 37, 38, 39, 40, 41}), mean(p, {42, 43, 44, 45, 46, 47}), p[30],
+                                    mean(p, {48, 60}), mean(p, {54, 64})};
+       }},
+      {"eyes6,mouth48/54", [&](const auto& p) {
+         return std::vector<PointF>{mean(p, {36, 37, 38, 39, 40, 41}), mean(p, {42, 43, 44, 45, 46, 47}), p[30],
+                                    p[48], p[54]};
+       }},
+  };
+  // Pass 1 for every image first: the average placement of the face in the detector's crop is
+  // what the second pass re-creates.
+  struct Res { bool ok = false; std::vector<PointF> p1; LandmarkCrop c1; };
+  std::vector<Res> res(items.size());
+  parallel_for(items.size(), 2, "landmarks pass 1", [&](size_t i) {
+    cv::Mat img = cv::imread(data + "/images/" + items[i].path, cv::IMREAD_COLOR);
+    if (img.empty()) return;
+    AnalyzeOptions ao;
+    ao.detect_only = true;
+    ao.min_face_size = 20;
+    auto faces = an->analyze(img, ao);
+    const Face* best = central_face(faces, img);
+    if (!best) return;
+    res[i].c1 = crop_from_box(best->box);
+    if (auto p = lm->landmarker->landmarks68(img, res[i].c1)) { res[i].p1 = std::move(*p); res[i].ok = true; }
+  });
+  std::vector<float> sdx, sdy, srad;
+  for (const auto& r : res)
+    if (r.ok) {
+      CropShape s = shape_in_crop(r.p1, r.c1);
+      sdx.push_back(s.dx); sdy.push_back(s.dy); srad.push_back(s.radius);
+    }
+  if (sdx.empty()) { std::cerr << "no face found\n"; return 1; }
+  auto median = [](std::vector<float> v) {
+    std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const CropShape measured{median(sdx), median(sdy), median(srad)};
+
+  // Passes: 0 = first, 1 = re-centred, 2 = re-centred and levelled.
+  const std::vector<std::string> pass_names = {"pass1", "recentred", "recentred+levelled"};
+  std::vector<std::array<std::vector<PointF>, 3>> l68(items.size());
+  parallel_for(items.size(), 2, "landmarks pass 2", [&](size_t i) {
+    if (!res[i].ok) return;
+    cv::Mat img = cv::imread(data + "/images/" + items[i].path, cv::IMREAD_COLOR);
+    l68[i][0] = res[i].p1;
+    for (int k = 1; k < 3; ++k)
+      if (auto p = lm->landmarker->landmarks68(img, crop_from_landmarks(res[i].p1, measured, k == 2)))
+        l68[i][size_t(k)] = std::move(*p);
+  });
+  Json out{{"images", items.size()}, {"found", sdx.size()},
+           {"first_pass_shape", Json{{"dx", measured.dx}, {"dy", measured.dy}, {"radius", measured.radius}}},
+           {"variants", Json::object()}};
+  const char* point_names[5] = {"left_eye", "right_eye", "nose", "mouth_left", "mouth_right"};
+  for (size_t k = 0; k < 3; ++k)
+    for (const auto& [rname, reduce] : reductions) {
+      // Per point: mean error, and mean signed error in the face's own axes (x along the eye line).
+      std::array<double, 5> err{}, bx{}, by{};
+      size_t n = 0;
+      std::vector<double> per_image;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (l68[i][k].size() < 68) continue;
+        const auto& g = items[i].l5;
+        auto ours = reduce(l68[i][k]);
+        double ex = g[1].x - g[0].x, ey = g[1].y - g[0].y, iod = std::hypot(ex, ey);
+        if (iod <= 0) continue;
+        ex /= iod; ey /= iod;
+        double sum = 0;
+        for (size_t j = 0; j < 5; ++j) {
+          double dx = ours[j].x - g[j].x, dy = ours[j].y - g[j].y;
+          err[j] += std::hypot(dx, dy) / iod;
+          bx[j] += (dx * ex + dy * ey) / iod;
+          by[j] += (-dx * ey + dy * ex) / iod;
+          sum += std::hypot(dx, dy) / iod;
+        }
+        per_image.push_back(sum / 5);
+        ++n;
+      }
+      if (!n) continue;
+      std::sort(per_image.begin(), per_image.end());
+      Json v{{"nme", std::accumulate(per_image.begin(), per_image.end(), 0.0) / double(n)},
+             {"nme_p90", per_image[per_image.size() * 9 / 10]},
+             {"over_0.1",
+              double(per_image.end() - std::upper_bound(per_image.begin(), per_image.end(), 0.1)) / double(n)},
+             {"points", Json::object()}};
+      for (size_t j = 0; j < 5; ++j)
+        v["points"][point_names[j]] =
+            Json{{"error", err[j] / double(n)}, {"bias_x", bx[j] / double(n)}, {"bias_y", by[j] / double(n)}};
+      out["variants"][pass_names[k] + " " + rname] = v;
+    }
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("LFW 5-point error against landmarks_5pt.txt, %zu images (%zu found); first-pass face in crop: "
+              "centroid %+.3f,%+.3f radius %.3f (crop sides)\n", items.size(), sdx.size(), measured.dx, measured.dy,
+              measured.radius);
+  std::printf("%-38s %7s %7s %7s   per point error (bias along/across the eye line), inter-ocular units\n",
+              "variant", "NME", "p90", ">0.1");
+  for (auto& [name, v] : out["variants"].items()) {
+    std::printf("%-38s %7.4f %7.4f %6.1f%%  ", name.c_str(), v["nme"].get<double>(), v["nme_p90"].get<double>(),
+                100 * v["over_0.1"].get<double>());
+    for (const char* pn : point_names) {
+      const auto& q = v["points"][pn];
+      std::printf(" %.3f(%+.3f,%+.3f)", q["error"].get<double>(), q["bias_x"].get<double>(), q["bias_y"].get<double>());
+    }
+    std::printf("\n");
   }
   return 0;
 }
@@ -430,12 +704,8 @@ int run_eval_widerface(const CommonOpts& co, const std::string& images, const st
   std::map<std::string, std::map<std::string, std::vector<int>>> keep;
   for (const char* d : {"easy", "medium", "hard"}) keep[d] = read_keep(prefix + d + "_keep_indices.txt");
 
-  RegistryOptions ro;
-  ro.warmup_runs = 1;
-  ro.opencv_variants = false;
-  auto an_r = FaceAnalyzer::create(*vc, ro);
-  if (!an_r) { std::cerr << "vision: " << an_r.error().message << "\n"; return 1; }
-  auto an = *an_r;
+  auto an = eval_analyzer(*vc, 1);
+  if (!an) return 1;
   std::vector<std::vector<Detection>> preds(present.size());
   auto t0 = std::chrono::steady_clock::now();
   parallel_for(present.size(), 2, "wider images", [&](size_t i) {
@@ -539,20 +809,7 @@ int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vect
   }
   if (frames.empty()) { std::cerr << "no readable frames\n"; return 2; }
   // Faces: LFW images with their given 5 points (eye distance gives the face size).
-  struct Src { std::string path; std::vector<PointF> l5; };
-  std::vector<Src> faces;
-  {
-    std::ifstream lf(lfw + "/landmarks_5pt.txt");
-    std::string line;
-    while (std::getline(lf, line) && faces.size() < 2000) {
-      std::istringstream ss(line);
-      Src s;
-      ss >> s.path;
-      s.l5.resize(5);
-      for (auto& q : s.l5) ss >> q.x >> q.y;
-      if (ss) faces.push_back(std::move(s));
-    }
-  }
+  const std::vector<GivenPoints> faces = read_given_points(lfw, 2000);
   if (faces.empty()) { std::cerr << "no LFW landmarks under " << lfw << "\n"; return 2; }
   RegistryOptions ro;
   ro.warmup_runs = 1;
@@ -571,7 +828,7 @@ int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vect
       TestFrame t{s, frames[(size_t(k) + size_t(s)) % frames.size()].clone(), {}};
       for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
-          const Src& src = faces[next_face++ % faces.size()];
+          const GivenPoints& src = faces[next_face++ % faces.size()];
           cv::Mat img = cv::imread(lfw + "/images/" + src.path);
           if (img.empty()) continue;
           float ex = (src.l5[0].x + src.l5[1].x) / 2, ey = (src.l5[0].y + src.l5[1].y) / 2;
@@ -648,15 +905,20 @@ void add_vision_commands(CLI::App& app) {
   auto det_th = std::make_shared<float>(-1.f);
   auto det_min = std::make_shared<float>(-1.f);
   auto det_embed = std::make_shared<bool>(false);
+  auto det_repeat = std::make_shared<int>(0);
   det->add_option("images", *images, "image files")->required();
   det->add_flag("--json", *det_json, "JSON output: {\"detections\": [per image]}");
   det->add_option("--draw", *det_draw, "write the image with boxes here (OUT-<name>.jpg for several)");
   det->add_option("--threshold", *det_th, "detection threshold (default vision.detection_threshold)");
   det->add_option("--min-face", *det_min, "smallest face in pixels (default vision.min_face_size)");
   det->add_flag("--embed", *det_embed, "also compute embeddings");
+  det->add_option("--repeat", *det_repeat,
+                  "timing: after one warm-up call, analyse each image N more times and report wall/CPU ms "
+                  "(p50, p90, min)")
+      ->check(CLI::NonNegativeNumber);
   add_common(det, *co);
   det->callback([=] {
-    int rc = run_detect(*co, *images, *det_json, *det_draw, *det_th, *det_min, *det_embed);
+    int rc = run_detect(*co, *images, *det_json, *det_draw, *det_th, *det_min, *det_embed, *det_repeat);
     if (rc) throw CLI::RuntimeError(rc);
   });
 
@@ -669,15 +931,31 @@ void add_vision_commands(CLI::App& app) {
   auto lfw_flip = std::make_shared<bool>(false);
   auto lfw_given = std::make_shared<bool>(false);
   auto lfw_limit = std::make_shared<int>(0);
+  auto lfw_variants = std::make_shared<bool>(false);
   lfw->add_option("--data", *lfw_dir, "directory with images/ and pairs.txt")->required();
   lfw->add_flag("--json", *lfw_json, "JSON output (accuracy, std, tar_at_far_1e-3, auc, failures)");
   lfw->add_flag("--fusion", *lfw_fusion, "report the fused recognisers");
   lfw->add_flag("--flip", *lfw_flip, "embed mirrored faces too");
   lfw->add_flag("--given-landmarks", *lfw_given, "align from landmarks_5pt.txt instead of our detector");
   lfw->add_option("--pairs", *lfw_limit, "use only this many pairs (spread over the folds)");
+  lfw->add_flag("--alignment-variants", *lfw_variants,
+                "also score fr_feature with each 68->5 point / landmark-pass variant (docs/accuracy.md)");
   add_common(lfw, *co);
   lfw->callback([=] {
-    int rc = run_eval_lfw(*co, *lfw_dir, *lfw_json, *lfw_fusion, *lfw_flip, *lfw_given, *lfw_limit);
+    int rc = run_eval_lfw(*co, *lfw_dir, *lfw_json, *lfw_fusion, *lfw_flip, *lfw_given, *lfw_limit, *lfw_variants);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
+
+  auto* lmk = ev->add_subcommand("landmarks", "5-point landmark error against LFW's landmarks_5pt.txt");
+  auto lmk_dir = std::make_shared<std::string>();
+  auto lmk_json = std::make_shared<bool>(false);
+  auto lmk_limit = std::make_shared<int>(0);
+  lmk->add_option("--data", *lmk_dir, "directory with images/ and landmarks_5pt.txt")->required();
+  lmk->add_flag("--json", *lmk_json, "JSON output");
+  lmk->add_option("--images", *lmk_limit, "use only this many images (spread over the list)");
+  add_common(lmk, *co);
+  lmk->callback([=] {
+    int rc = run_eval_landmarks(*co, *lmk_dir, *lmk_json, *lmk_limit);
     if (rc) throw CLI::RuntimeError(rc);
   });
 

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "vision/alignment.h"
+#include "vision/landmarker.h"
 
 using namespace argus;
 using namespace argus::vision;
@@ -85,4 +86,34 @@ TEST(vision_alignment, DlibChipTemplateIsInsideChip) {
   }
   EXPECT_LT(t[0].x, t[1].x);  // left eye left of right eye
   EXPECT_LT(t[0].y, t[3].y);  // eyes above mouth
+}
+
+// The second landmark pass: crop_from_landmarks places the points where shape_in_crop measures them.
+TEST(vision_alignment, LandmarkCropRoundTrip) {
+  std::vector<PointF> l68;
+  for (int i = 0; i < 68; ++i)  // any non-degenerate cloud; eyes (36-47) left of right
+    l68.push_back({float(40 + (i % 17) * 3 + (i >= 42 && i < 48 ? 30 : 0)), float(60 + (i / 17) * 11 + (i % 5))});
+  const std::vector<PointF> turned = apply(l68, 1.3, 25, 17, -9);
+  for (bool level : {false, true}) {
+    const CropShape want{0.02f, 0.1f, 0.28f};
+    LandmarkCrop c = crop_from_landmarks(turned, want, level);
+    ASSERT_GT(c.side, 0.f);
+    CropShape got = shape_in_crop(turned, c);
+    EXPECT_NEAR(got.dx, want.dx, 1e-4);
+    EXPECT_NEAR(got.dy, want.dy, 1e-4);
+    EXPECT_NEAR(got.radius, want.radius, 1e-4);
+    if (level) {  // levelled: the eye line is horizontal in the crop
+      PointF l{0, 0}, r{0, 0};
+      for (int i = 36; i < 42; ++i) { l.x += turned[i].x / 6; l.y += turned[i].y / 6; }
+      for (int i = 42; i < 48; ++i) { r.x += turned[i].x / 6; r.y += turned[i].y / 6; }
+      EXPECT_NEAR(c.angle, std::atan2(r.y - l.y, r.x - l.x), 1e-5);
+    } else {
+      EXPECT_EQ(c.angle, 0.f);
+    }
+  }
+  LandmarkCrop box = crop_from_box(RectF{10, 20, 30, 40});
+  EXPECT_FLOAT_EQ(box.centre.x, 25);
+  EXPECT_FLOAT_EQ(box.centre.y, 40);
+  EXPECT_FLOAT_EQ(box.side, 40);
+  EXPECT_TRUE(crop_from_landmarks({}, CropShape{}, true).side == 0.f);
 }

@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "vision/landmarker.h"
 #include "vision_test_util.h"
 
 using namespace argus;
@@ -93,4 +94,39 @@ TEST(vision_analyzer, EmptyAndGreyImages) {
   cv::Mat grey;
   cv::cvtColor(one_face(), grey, cv::COLOR_BGR2GRAY);
   EXPECT_EQ(an->analyze(grey).size(), 1u);
+}
+
+// fr_landmark through a levelled crop: a face turned by 30 degrees gives the same points (turned)
+// as the upright face, within a few pixels.
+TEST(vision_analyzer, LevelledLandmarkCropFollowsRotation) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  auto lm = an->registry().get(an->registry().active("landmarker"));
+  ASSERT_TRUE(lm && lm->landmarker);
+  cv::Mat img = one_face();
+  AnalyzeOptions o;
+  o.embed = false;
+  auto faces = an->analyze(img, o);
+  ASSERT_EQ(faces.size(), 1u);
+  const auto& up = faces[0].landmarks68;
+  ASSERT_EQ(up.size(), 68u);
+  auto again = lm->landmarker->landmarks68(img, crop_from_landmarks(up, kFrLandmarkCropShape, true));
+  ASSERT_TRUE(again.ok());
+  cv::Point2f centre(img.cols / 2.f, img.rows / 2.f);
+  cv::Mat R = cv::getRotationMatrix2D(centre, 30, 1.0);  // counter-clockwise on screen
+  cv::Mat turned;
+  cv::warpAffine(img, turned, R, img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  auto rot = [&](PointF p) {
+    return PointF{float(R.at<double>(0, 0) * p.x + R.at<double>(0, 1) * p.y + R.at<double>(0, 2)),
+                  float(R.at<double>(1, 0) * p.x + R.at<double>(1, 1) * p.y + R.at<double>(1, 2))};
+  };
+  std::vector<PointF> expected;
+  for (auto p : *again) expected.push_back(rot(p));
+  // Levelled crop from the (turned) upright points: what a first pass near the truth would give.
+  auto got = lm->landmarker->landmarks68(turned, crop_from_landmarks(expected, kFrLandmarkCropShape, true));
+  ASSERT_TRUE(got.ok());
+  auto l5e = five_from_68(expected), l5g = five_from_68(*got);
+  const float iod = std::hypot(l5e[1].x - l5e[0].x, l5e[1].y - l5e[0].y);
+  for (size_t j = 0; j < 5; ++j)
+    EXPECT_LT(std::hypot(l5g[j].x - l5e[j].x, l5g[j].y - l5e[j].y), 0.1f * iod) << "point " << j;
 }

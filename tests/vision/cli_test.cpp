@@ -25,6 +25,27 @@ std::string argus_bin() {
   return b ? b : std::string(ARGUS_BINARY_DIR) + "/argus";
 }
 
+// Why a test on LFW cannot run here ("" when it can).
+std::string lfw_skip_reason() {
+  if (!argus_test::models_present()) return "models/ not fetched (scripts/fetch-models.sh)";
+  if (argus_test::eval_data_dir().empty()) return "evaluation data absent (../shared/data or ARGUS_EVAL_DATA)";
+  if (!std::filesystem::exists(argus_bin())) return "argus binary not built";
+  return "";
+}
+
+// The JSON that `argus ARGS --json --models ... --data <eval data>/lfw` prints (null on failure).
+argus::Json lfw_json(const std::string& args) {
+  int rc = 0;
+  std::string out = run(argus_bin() + " " + args + " --json --models " + argus_test::models_dir() + " --data " +
+                            argus_test::eval_data_dir() + "/lfw",
+                        &rc);
+  if (rc != 0) {
+    ADD_FAILURE() << args << ": exit " << rc << "\n" << out;
+    return {};
+  }
+  return argus::Json::parse(out);
+}
+
 }  // namespace
 
 TEST(vision_cli, DetectJson) {
@@ -43,17 +64,45 @@ TEST(vision_cli, DetectJson) {
   EXPECT_TRUE(f.contains("bbox") && f.contains("confidence") && f.contains("landmarks") && f.contains("quality"));
 }
 
-TEST(vision_cli, EvalLfwJsonKeys) {
+TEST(vision_cli, DetectRepeatReportsTiming) {
   REQUIRE_MODELS();
-  std::string data = argus_test::eval_data_dir();
-  if (data.empty()) GTEST_SKIP() << "evaluation data absent (../shared/data or ARGUS_EVAL_DATA)";
   if (!std::filesystem::exists(argus_bin())) GTEST_SKIP() << "argus binary not built";
   int rc = 0;
-  std::string out = run(argus_bin() + " eval lfw --json --pairs 40 --models " + argus_test::models_dir() +
-                            " --data " + data + "/lfw",
+  std::string out = run(argus_bin() + " detect --json --embed --repeat 3 --models " + argus_test::models_dir() + " " +
+                            argus_test::sample(6),
                         &rc);
   ASSERT_EQ(rc, 0) << out;
   auto j = argus::Json::parse(out);
+  const auto& d = j["detections"][0];
+  EXPECT_EQ(d["count"], 4);
+  ASSERT_TRUE(d.contains("timing")) << out;
+  EXPECT_EQ(d["timing"]["runs"], 3);
+  const auto& t = d["timing"];
+  EXPECT_GT(t["wall_ms_min"].get<double>(), 0.0);
+  EXPECT_LE(t["wall_ms_min"].get<double>(), t["wall_ms_p50"].get<double>());
+  EXPECT_LE(t["wall_ms_p50"].get<double>(), t["wall_ms_p90"].get<double>());
+  EXPECT_GT(t["cpu_ms_p50"].get<double>(), 0.0);
+  // Without --repeat there is no timing block.
+  out = run(argus_bin() + " detect --json --models " + argus_test::models_dir() + " " + argus_test::sample(6), &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_FALSE(argus::Json::parse(out)["detections"][0].contains("timing"));
+}
+
+TEST(vision_cli, EvalLandmarksAgainstGivenPoints) {
+  if (auto why = lfw_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto j = lfw_json("eval landmarks --images 60");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["images"], 60);
+  EXPECT_EQ(j["found"], 60);
+  ASSERT_TRUE(j["variants"].contains("pass1 default"));
+  // fr_landmark's 5 points are within ~6 % of the eye distance of LFW's given ones on average.
+  for (auto& [name, v] : j["variants"].items()) EXPECT_LT(v["nme"].get<double>(), 0.09) << name;
+}
+
+TEST(vision_cli, EvalLfwJsonKeys) {
+  if (auto why = lfw_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto j = lfw_json("eval lfw --pairs 40");
+  ASSERT_TRUE(j.is_object());
   for (const char* k : {"accuracy", "std", "tar_at_far_1e-3", "auc", "failures"}) EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_GE(j["accuracy"].get<double>(), 0.9);
   EXPECT_EQ(j["failures"], 0);
