@@ -68,7 +68,7 @@ fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%FT%TZ)"
-echo "argus: $argus ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "argus: $argus (source tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
 echo "load average before: $(load)"
 
 (cd "$here" && node faceapi.mjs time --warmup "$warmup" --runs "$runs" "${images[@]}") >"$out/faceapi-time.json"
