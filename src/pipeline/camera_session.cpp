@@ -1,5 +1,6 @@
 #include "pipeline/camera_session.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -107,6 +108,8 @@ bool CameraSession::sleep_backoff(int ms) {
 }
 
 void CameraSession::run() {
+  // Named for per-thread CPU accounting (top -H, bench/pipeline); 15 characters at most.
+  pthread_setname_np(pthread_self(), ("argus-cam" + std::to_string(cfg_.id % 1000000)).c_str());
   int backoff = std::max(1, deps_.reconnect.base_ms);
   while (!stopping_) {
     set_state(SessionState::kConnecting, "");
@@ -264,6 +267,9 @@ Json CameraSession::stats() const {
       // ring overflow (analysis slower than decode); frames_skipped: not sampled (fps_limit)
       {"frames_dropped", ls.dropped},
       {"frames_skipped", ls.skipped},
+      // detection slots (1/fps_limit) that passed with a frame waiting but no analysis
+      // started: the inference pool could not keep up (scheduler.h)
+      {"detections_missed", ls.missed},
       {"faces_detected", c_.faces},
       {"analyze_errors", c_.analyze_errors},
       {"avg_fps", c_.fps},

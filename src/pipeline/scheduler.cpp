@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace argus {
@@ -12,10 +14,12 @@ SteadyClock::duration InferencePool::Lane::period_for(double fps) {
 }
 
 void InferencePool::Lane::offer(Frame frame) {
+  auto now = SteadyClock::now();
   {
     std::lock_guard lock(pool_->mu_);
     if (removed_) return;
     ++stats_.offered;
+    if (waiting_since_ == SteadyClock::time_point{}) waiting_since_ = now;
     if (ring_.size() >= capacity_) {
       ring_.pop_front();
       ++stats_.dropped;
@@ -30,8 +34,28 @@ void InferencePool::Lane::set_fps_limit(double fps) {
     std::lock_guard lock(pool_->mu_);
     period_ = period_for(fps);
     next_due_ = {};
+    slot0_ = {};
   }
   pool_->cv_.notify_all();
+}
+
+void InferencePool::Lane::count_slots(SteadyClock::time_point now) {
+  auto waited = waiting_since_;
+  waiting_since_ = {};
+  if (period_ <= SteadyClock::duration::zero()) return;  // no fps_limit: no slots
+  if (slot0_ == SteadyClock::time_point{}) {
+    slot0_ = now;
+    slot_ = 0;
+    return;
+  }
+  auto slot_of = [&](SteadyClock::time_point t) {
+    return t <= slot0_ ? uint64_t{0} : static_cast<uint64_t>((t - slot0_) / period_);
+  };
+  // Slots after the last pick's, from the one in which a frame was waiting, up to (not
+  // including) this pick's: nothing started in them.
+  uint64_t k = slot_of(now), first = std::max(slot_ + 1, slot_of(waited));
+  if (k > first) stats_.missed += k - first;
+  slot_ = std::max(slot_, k);
 }
 
 InferencePool::LaneStats InferencePool::Lane::stats() const {
@@ -77,6 +101,7 @@ uint64_t InferencePool::processor_exceptions() const {
 }
 
 void InferencePool::worker() {
+  pthread_setname_np(pthread_self(), "argus-infer");  // per-thread CPU in top -H and the benches
   std::unique_lock lock(mu_);
   while (!stop_) {
     auto now = SteadyClock::now();
@@ -104,11 +129,16 @@ void InferencePool::worker() {
     pick->stats_.skipped += pick->ring_.size() - 1;
     pick->ring_.clear();
     pick->busy_ = true;
+    pick->count_slots(now);
     // Sample at fps_limit: the next slot is one period after the previous one, re-synced
     // when the camera fell behind by more than a period (no catch-up bursts).
     auto base = pick->next_due_ == SteadyClock::time_point{} ? now : pick->next_due_;
     pick->next_due_ = base + pick->period_;
-    if (pick->next_due_ + pick->period_ < now) pick->next_due_ = now;
+    if (pick->next_due_ + pick->period_ < now) {
+      pick->next_due_ = now;
+      pick->slot0_ = now;  // the slot grid follows the re-sync
+      pick->slot_ = 0;
+    }
     lock.unlock();
     bool failed = false;
     try {

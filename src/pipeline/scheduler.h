@@ -6,6 +6,12 @@
 // workers at once, so per-camera state (the tracker) needs no lock. Decoder threads only
 // take a short mutex in offer(); analysis never runs under it, so one camera's slow
 // analysis or stalled source never blocks another camera's decoding.
+//
+// Detection slots (LaneStats::missed): a lane's time is cut into 1/fps_limit periods from
+// its first analysis (re-cut when the lane re-syncs or its fps_limit changes). A slot is
+// missed when it passed with a frame waiting but no analysis of that camera started in it
+// (the pool was busy): the measure of an overloaded pool. `skipped` is different: frames
+// not sampled because of fps_limit, which is normal.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,6 +31,7 @@ class InferencePool {
   using Processor = std::function<void(Frame&&)>;
   struct LaneStats {
     uint64_t offered = 0, dropped = 0, skipped = 0, processed = 0;
+    uint64_t missed = 0;  // detection slots with a frame waiting but no analysis started
   };
   class Lane;
  private:
@@ -47,6 +54,7 @@ class InferencePool {
    private:
     friend class InferencePool;
     static SteadyClock::duration period_for(double fps);
+    void count_slots(SteadyClock::time_point now);  // at each pick, under pool_->mu_
     InferencePool* pool_;
     CameraId camera_;
     // Guarded by pool_->mu_.
@@ -54,6 +62,8 @@ class InferencePool {
     size_t capacity_;
     std::deque<Frame> ring_;
     SteadyClock::time_point next_due_{};
+    SteadyClock::time_point slot0_{}, waiting_since_{};  // slot grid origin; first frame since the last pick
+    uint64_t slot_ = 0;                                  // slot of the last pick
     bool busy_ = false, removed_ = false;
     LaneStats stats_;
     Processor process_;
