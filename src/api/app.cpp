@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,21 @@ std::variant<std::function<void(std::shared_ptr<WsConnection>)>, Response> ApiAp
   auto shared = std::make_shared<Request>(req);
   shared->raw = nullptr;
   return std::function<void(std::shared_ptr<WsConnection>)>([fn, shared](std::shared_ptr<WsConnection> ws) { fn(*shared, ws); });
+}
+
+uint64_t ApiApp::body_limit(Request& req, uint64_t server_limit) {
+  auto m = router_.match(req.method, req.path);
+  if (!m.route || m.route->max_body_bytes <= server_limit) return server_limit;
+  // Large bodies only for callers the route would accept: anyone else gets the usual limit
+  // (and a 401/403 once that body is in).
+  if (m.route->min_role && authorize(req, *m.route)) return server_limit;
+  return m.route->max_body_bytes;
+}
+
+uint64_t ApiApp::largest_body_limit(uint64_t server_limit) {
+  uint64_t most = server_limit;
+  for (const auto& r : router_.routes()) most = std::max(most, r.max_body_bytes);
+  return most;
 }
 
 Response ApiApp::serve_static(const Request& req) {

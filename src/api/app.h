@@ -43,6 +43,9 @@ class ApiApp final : public RequestHandler {
   AppContext& context() { return ctx_; }
   Response handle(Request& req) override;
   std::variant<std::function<void(std::shared_ptr<WsConnection>)>, Response> upgrade(Request& req) override;
+  // A route's max_body_bytes, for a caller whose token already passes the route's role.
+  uint64_t body_limit(Request& req, uint64_t server_limit) override;
+  uint64_t largest_body_limit(uint64_t server_limit) override;
   // Verifies a bearer token (for WebSocket in-band auth).
   Result<Principal> authenticate(const std::string& token) { return ctx_.auth.authenticate(token); }
 

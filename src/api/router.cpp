@@ -102,6 +102,7 @@ Json Router::openapi(const std::string& version) const {
       op["security"] = Json::array();
     }
     if (r.websocket) op["x-websocket"] = true;
+    if (r.max_body_bytes) op["x-max-body-bytes"] = r.max_body_bytes;
     paths[r.pattern][method] = op;
   }
   return {

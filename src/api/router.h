@@ -31,6 +31,9 @@ struct Route {
   std::function<Response(Request&)> handler;
   // WebSocket routes: called after the upgrade (auth may then happen in-band).
   std::function<void(Request&, std::shared_ptr<WsConnection>)> websocket;
+  // Body limit above server.max_body_bytes (video uploads); 0: the server's. Granted only to
+  // a request whose token already passes min_role when its headers arrive.
+  uint64_t max_body_bytes = 0;
 };
 
 class Router {

@@ -96,21 +96,12 @@ void add_frame_routes(ApiApp& app, services::FrameService& frames) {
            return resp;
          }});
 
-  // Registered before /jobs/{job_id} so that "dead-letters" is not taken for a job id.
+  // Registered before /jobs/{name} (routes_jobs.cpp, which also serves async frame jobs) so
+  // that "dead-letters" is not taken for a job id.
   r.add({V::get, "/api/v1/jobs/dead-letters", admin, "detections",
          "Async-job callbacks that failed every attempt (newest first; in memory, the last pipeline.dead_letter_max)",
          nullptr, obj({{"dead_letters", {{"type", "array"}, {"items", kObj}}}}), {}, false, false, "application/json",
          [&frames](Request&) { return json_ok({{"dead_letters", frames.dead_letters()}}); }});
-  r.add({V::get, "/api/v1/jobs/{name}", viewer, "detections",
-         "An async process-frame job: status queued|processing|completed|failed, with the result or error "
-         "(kept pipeline.frame_job_ttl_s after it finished)",
-         nullptr, obj({{"job_id", kStr}, {"status", kStr}, {"result", kObj}, {"error", kObj}}), {}, false, false,
-         "application/json", [&frames](Request& req) {
-           auto j = frames.job(req.params.at("name"));
-           if (!j || (j->camera_db_id && !req.principal->can_see_camera(*j->camera_db_id)))
-             return json_error(404, "NOT_FOUND", "Job not found (unknown or expired)");
-           return json_ok(j->json);
-         }});
   r.add({V::get, "/api/v1/detections/frames/snapshots/{name}", viewer, "detections",
          "A face crop saved by process-frame with return_snapshots (JPEG; ?token= accepted for <img>)", nullptr, nullptr,
          {{"token", "string", "access token, for <img src>"}}, false, true, "image/jpeg", [&frames](Request& req) {

@@ -214,10 +214,40 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.cfg.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(srv_.cfg.max_body_bytes));
+    // The most any route allows; on_header narrows it to this request's limit.
+    parser_->body_limit(srv_.handler.largest_body_limit(static_cast<std::uint64_t>(srv_.cfg.max_body_bytes)));
     stream_.expires_after(std::chrono::seconds(srv_.cfg.read_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    // Headers first, so a route may allow a larger body (video uploads) before it is read.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    auto server_limit = static_cast<std::uint64_t>(srv_.cfg.max_body_bytes);
+    std::uint64_t limit = server_limit;
+    if (!websocket::is_upgrade(parser_->get())) {
+      Request head = make_request(parser_->get());
+      limit = std::max(server_limit, srv_.handler.body_limit(head, server_limit));
+    }
+    auto declared = parser_->content_length();
+    if (declared && *declared > limit) return on_read(http::error::body_limit);
+    parser_->body_limit(limit);  // chunked bodies are counted as they arrive
+    // A large body may take a while: allow at least 1 MiB/s on top of the usual timeout.
+    if (limit > server_limit) stream_.expires_after(std::chrono::seconds(srv_.cfg.read_timeout_s + static_cast<int64_t>(limit >> 20)));
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec2, size_t) { self->on_read(ec2); });
+  }
+
+  Request make_request(const http::request<http::string_body>& msg) const {
+    Request req;
+    req.raw = &msg;
+    req.method = msg.method();
+    std::string_view target(msg.target().data(), msg.target().size());
+    auto qpos = target.find('?');
+    req.path = std::string(target.substr(0, qpos));
+    if (qpos != std::string_view::npos) req.query = parse_query(target.substr(qpos + 1));
+    req.client = client_;
+    return req;
   }
 
   void on_read(beast::error_code ec) {
@@ -227,14 +257,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return send_error_and_close(400, "BAD_REQUEST", "Malformed HTTP request");
 
     auto msg = parser_->release();
-    Request req;
-    req.raw = &msg;
-    req.method = msg.method();
-    std::string_view target(msg.target().data(), msg.target().size());
-    auto qpos = target.find('?');
-    req.path = std::string(target.substr(0, qpos));
-    if (qpos != std::string_view::npos) req.query = parse_query(target.substr(qpos + 1));
-    req.client = client_;
+    Request req = make_request(msg);
 
     if (websocket::is_upgrade(msg)) {
       auto outcome = srv_.handler.upgrade(req);

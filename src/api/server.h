@@ -26,6 +26,14 @@ class RequestHandler {
   // For an upgrade request: the callback to run once the WebSocket is open, or an error
   // response (401, 404...) to send instead.
   virtual std::variant<std::function<void(std::shared_ptr<WsConnection>)>, Response> upgrade(Request& req) = 0;
+  // Per-request body limits (server_limit is server.max_body_bytes): body_limit() is decided
+  // once a request's headers are in, before its body is read (req.body() is still empty);
+  // largest_body_limit() is the most it can ever return.
+  virtual uint64_t body_limit(Request& req, uint64_t server_limit) {
+    (void)req;
+    return server_limit;
+  }
+  virtual uint64_t largest_body_limit(uint64_t server_limit) { return server_limit; }
 };
 
 // One accepted WebSocket. Sends are queued (bounded, oldest dropped and counted) and written

@@ -12,6 +12,7 @@
 #include "recognition/image_decode.h"
 #include "api/routes_vision.h"
 #include "api/routes_frames.h"
+#include "api/routes_jobs.h"
 #include "services/frame_service.h"
 #include "recognition/recognition_config.h"
 #include "services/recognition_service.h"
@@ -214,6 +215,13 @@ int run_serve(const GlobalOptions& o) {
   services::FrameService frames(recognition, *data->store, frame_cfg.value(), data->root, http_threads);
   frames.start();
   api::add_frame_routes(app, frames);
+  // Video files as jobs (issue 4 §1): one worker below live priority; GET /jobs/{id} serves both kinds.
+  auto video_jobs = services::VideoJobService::create(cfg->tree, recognition, cfg->storage.media_dir, data->blobs);
+  if (!video_jobs) {
+    std::cerr << "argus: " << video_jobs.error().message << "\n";
+    return 2;
+  }
+  api::add_job_routes(app, frames, *video_jobs.value());
   ctx.health_checks.push_back({"models", [&recognition] {
     return recognition.available() ? Json{{"status", "healthy"}, {"gallery_size", recognition.gallery_size()}}
                                    : Json{{"status", "degraded"}, {"reason", recognition.unavailable_reason()}};

@@ -32,7 +32,8 @@ Json default_config_tree() {
                  "frame_dedup_ms": 5000, "frame_timeout_ms": 5000, "frame_sync_waiters": 0,
                  "frame_job_ttl_s": 600, "frame_job_max": 1000, "frame_snapshot_ttl_s": 86400,
                  "callback_max_attempts": 3, "callback_backoff_ms": 1000, "callback_timeout_ms": 5000,
-                 "dead_letter_max": 100}
+                 "dead_letter_max": 100, "video_job_queue": 8, "video_job_max": 50, "video_job_ttl_s": 3600,
+                 "video_job_sample_fps": 5.0, "video_upload_max_bytes": 268435456}
   })");
 }
 

@@ -7,6 +7,7 @@ import { LoginPage } from './pages/LoginPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { CameraViewPage } from './pages/CameraViewPage';
 import { CamerasPage } from './pages/CamerasPage';
+import { VideoJobsPage } from './pages/VideoJobsPage';
 import { PersonsPage } from './pages/PersonsPage';
 import { EventsPage } from './pages/EventsPage';
 import { SystemPage, UsersPage, AuditPage } from './pages/SystemPage';
@@ -35,6 +36,7 @@ export function App() {
           <Route element={<Shell />}>
             <Route index element={<DashboardPage />} />
             <Route path="cameras" element={<CamerasPage />} />
+            <Route path="cameras/videos" element={<VideoJobsPage />} />
             <Route path="cameras/:id" element={<CameraViewPage />} />
             <Route path="persons" element={<PersonsPage />} />
             <Route path="events" element={<EventsPage />} />

@@ -176,3 +176,63 @@ export interface AuditEntry {
   result?: string;
   details?: unknown;
 }
+
+export type VideoJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One person track found in a video job (times are video time, ms from the start). */
+export interface VideoJobTrack {
+  track_id: number;
+  known: boolean;
+  person_id: number | null;
+  person_name: string;
+  similarity: number;
+  first_ms: number;
+  last_ms: number;
+  best_confidence: number;
+  frames: number;
+}
+
+/** GET /api/v1/jobs/{id} for a video job (ids start with vj_). */
+export interface VideoJob {
+  job_id: string;
+  type: 'video';
+  status: VideoJobStatus;
+  cancel_requested?: boolean;
+  source: { kind: 'upload' | 'path'; name: string };
+  sample_fps: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  position?: number;
+  video?: { width: number; height: number; codec: string; format: string; fps: number; duration_ms: number };
+  progress: {
+    percent: number;
+    video_ms: number;
+    duration_ms: number;
+    frames_decoded: number;
+    frames_total: number;
+    frames_analyzed: number;
+    faces: number;
+    tracks: number;
+    elapsed_ms: number;
+    speed: number;
+  };
+  result?: {
+    summary: {
+      frames_decoded: number;
+      frames_analyzed: number;
+      faces: number;
+      tracks: number;
+      persons?: number;
+      unknown_tracks?: number;
+      video_ms: number;
+      elapsed_ms: number;
+      cancelled: boolean;
+      analyzer?: boolean;
+      warning?: string;
+    };
+    tracks?: VideoJobTrack[];
+  };
+  error?: { code: string; message: string };
+  status_url?: string;
+}

@@ -289,6 +289,7 @@ export function CamerasPage() {
     <section aria-labelledby="cams-title">
       <div className="page-head">
         <h1 id="cams-title">Cameras</h1>
+        <Link className="button" to="/cameras/videos">Video analysis</Link>
         {canEdit && (
           <>
             <button type="button" className="primary" onClick={() => setEditing('new')}>Add camera</button>
