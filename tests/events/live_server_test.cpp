@@ -243,7 +243,8 @@ TEST_F(LiveServer, FileCameraGoesLiveWithStatsMjpegSnapshotAndMetrics) {
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   auto stats1 = client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"]["stats"];
   EXPECT_GT(stats1["frames_captured"].get<int64_t>(), stats0["frames_captured"].get<int64_t>());
-  for (const char* k : {"frames_processed", "frames_dropped", "avg_fps", "latency_ms", "reconnections", "downtime_s", "bandwidth_kbps"})
+  for (const char* k : {"frames_processed", "frames_dropped", "detections_missed", "avg_fps", "latency_ms", "reconnections",
+                        "downtime_s", "bandwidth_kbps"})
     EXPECT_TRUE(stats1.contains(k)) << k;
 
   // Snapshot: bearer header; 401 without.
@@ -268,6 +269,7 @@ TEST_F(LiveServer, FileCameraGoesLiveWithStatsMjpegSnapshotAndMetrics) {
   // Per-camera gauges, removed when the camera stops.
   std::string m = client().get("/metrics").body;
   EXPECT_GT(metric(m, "argus_camera_frames_captured{camera=\"" + sid + "\"}"), 0) << m.substr(0, 500);
+  EXPECT_GE(metric(m, "argus_camera_detections_missed{camera=\"" + sid + "\"}"), 0) << "exported per camera";
   EXPECT_GE(metric(m, "argus_camera_fps{camera=\"" + sid + "\"}"), 0);
 
   // Live results answer (empty without an analyzer); viewers of other cameras see nothing.
