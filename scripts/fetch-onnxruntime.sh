@@ -11,7 +11,6 @@ ROOT=$PWD
 PKG=com.github.asus4.onnxruntime
 VER=0.4.9
 TGZ_SHA=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
-CACHE=$ROOT/.deps/npm
 DEST=$ROOT/.deps/onnxruntime
 STAMP=$DEST/.stamp-$PKG-$VER
 
@@ -19,20 +18,8 @@ if [ -f "$STAMP" ] && [ -f "$DEST/lib/libonnxruntime.so.1" ] && [ -f "$DEST/incl
   exit 0
 fi
 
-mkdir -p "$CACHE"
-TGZ=$CACHE/$PKG-$VER.tgz
-if [ ! -f "$TGZ" ]; then
-  echo "fetch-onnxruntime: npm pack $PKG@$VER (150 MB)"
-  (cd "$CACHE" && npm pack --silent "$PKG@$VER" >/dev/null)
-fi
-got=$(sha256sum "$TGZ" | cut -d' ' -f1)
-if [ "$got" != "$TGZ_SHA" ]; then
-  echo "fetch-onnxruntime: SHA-256 MISMATCH for $TGZ" >&2
-  echo "  expected $TGZ_SHA" >&2
-  echo "  got      $got" >&2
-  echo "  (delete the file to download it again; if the registry re-packed it, review before updating the pin)" >&2
-  exit 1
-fi
+echo "fetch-onnxruntime: $PKG@$VER (150 MB)"
+TGZ=$(scripts/npm-pack-verified.sh "$PKG" "$VER" "$TGZ_SHA")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

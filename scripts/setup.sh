@@ -31,6 +31,10 @@ fi
 for s in scripts/fetch-onnxruntime.sh scripts/fetch-models.sh; do
   if [ -x "$s" ]; then "$s"; fi
 done
+# The CUDA execution provider only where it can run: a GPU is listed (or ARGUS_CUDA=1).
+if [ "${ARGUS_CUDA:-}" = 1 ] || { [ "${ARGUS_CUDA:-}" != 0 ] && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; }; then
+  scripts/fetch-onnxruntime-cuda.sh
+fi
 # The demo camera's clip, made from package-shipped photos (media/ is git-ignored).
 scripts/make-demo-video.sh media/demo.mp4 || echo "setup: no demo clip (the demo camera will be skipped)" >&2
 

@@ -5,6 +5,7 @@
 // run() is safe to call from several threads.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ Result<std::shared_ptr<InferenceBackend>> make_opencv_backend(const std::string&
                                                               const std::string& input_name,
                                                               const std::vector<std::string>& output_names,
                                                               const BackendOptions& opts);
+// The GPU index a device string names: "auto" and "cuda" -> 0, "cuda:N" -> N; nullopt for
+// anything else ("cpu" included).
+std::optional<int> cuda_device_index(const std::string& device);
+// Whether ONNX Runtime's CUDA provider library sits beside the loaded libonnxruntime.so
+// (scripts/fetch-onnxruntime-cuda.sh). Installed is not usable: that needs a GPU and CUDA 13.
+bool cuda_provider_installed();
+
 // backend: "ort" | "opencv"
 Result<std::shared_ptr<InferenceBackend>> make_backend(const std::string& backend, const std::string& path,
                                                        const std::string& input_name,

@@ -53,6 +53,7 @@ Json ModelInfo::to_json() const {
          {"input_size", input_size}, {"version", version}, {"sha256", sha256},
          {"warmup_ms", {{"p50", warmup_p50_ms}, {"p99", warmup_p99_ms}}}, {"status", status}};
   if (!error.empty()) j["error"] = error;
+  if (!device_note.empty()) j["device_note"] = device_note;
   j["pulled"] = pulled;
   if (!licence.empty()) j["licence"] = licence;
   if (task == "recognizer") {
@@ -103,6 +104,10 @@ struct Spec {
   std::string sha256;   // pulled models: the SHA-256 the file must have
   std::string licence;
   bool pulled = false;
+  // Ran under ONNX Runtime's CUDA provider on a GPU and matched the CPU (docs/models.md
+  // "GPU"). Others stay on the CPU: UltraFace RFB-320 crashes the process (SIGSEGV inside
+  // ORT 1.29's CUDA provider), and a crash cannot be caught and fallen back from.
+  bool cuda_checked = false;
 };
 
 // What loading any model needs: the options, and the frame and face the warm-up runs on.
@@ -180,7 +185,12 @@ std::shared_ptr<LoadedModel> load_model(const Spec& s, const LoadContext& ctx) {
   if (s.decoder == "yunet") { in_name = kYuNetInput; outs = kYuNetOutputs; }
   if (s.id.rfind("faceapi", 0) == 0) outs = {"embedding"};
   if (s.id == "fr-pose-ort") outs = {"output", "617", "618"};
-  if (s.backend == "ort" || s.backend == "opencv") be = make_backend(s.backend, path, in_name, outs, ctx.bo);
+  BackendOptions bo = ctx.bo;
+  if (s.backend == "ort" && bo.device != "cpu" && !s.cuda_checked) {
+    bo.device = "cpu";
+    info.device_note = "kept on the CPU: not verified under the CUDA provider (docs/models.md \"GPU\")";
+  }
+  if (s.backend == "ort" || s.backend == "opencv") be = make_backend(s.backend, path, in_name, outs, bo);
   if (!be) return fail("error", be.error().message);
   if (*be) info.device = (*be)->device();
   info.status = "ready";
@@ -316,6 +326,10 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
       {"fr-liveness-ort", "liveness", "ort", "fr_liveness.onnx", "128x128", fp, ""},
       {"fr-pose-ort", "pose", "ort", "fr_pose.onnx", "224x224", fp, ""},
   };
+  // Ran under ONNX Runtime's CUDA provider on an H100 and matched the CPU (docs/models.md "GPU").
+  for (Spec& s : specs)
+    s.cuda_checked = s.id == "fr-feature-ort" || s.id == "fr-landmark-ort" || s.id == "faceapi-resnet128-ort" ||
+                     s.id == "blazeface-ort" || s.id == "fr-liveness-ort" || s.id == "fr-pose-ort";
   State st;
   st.fallbacks = {
       {"ultraface-ort", {"ultraface-opencv", "dlib-hog"}},

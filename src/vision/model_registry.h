@@ -41,6 +41,7 @@ struct ModelInfo {
   std::string task;
   std::string backend;     // ort | opencv | dlib | opencv-haar
   std::string device;      // cpu | cuda:N
+  std::string device_note; // why a model runs on the CPU although the config asks for a GPU
   std::string file;        // path of the model file ("" for built-in detectors)
   std::string input_size;  // "320x240"
   std::string version;     // where it came from, e.g. "faceplugin-face-recognition-js@0.0.1"

@@ -1,9 +1,19 @@
 // ONNX Runtime backend. One Ort::Env per process (ORT wants exactly one), created on first use
 // and kept alive by every session that shares it.
+//
+// CUDA: the core library from npm is a CPU build as far as Ort::GetAvailableProviders() can
+// tell, yet its provider bridge loads libonnxruntime_providers_cuda.so from its own directory
+// when asked (scripts/fetch-onnxruntime-cuda.sh installs it there). So the provider is not
+// looked up in that list: it is tried, and any failure (not installed, no driver, no GPU,
+// missing CUDA libraries) falls back to the CPU with the reason logged once per process.
+#include <dlfcn.h>
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "core/log.h"
 #include "vision/inference.h"
@@ -11,28 +21,58 @@
 namespace argus::vision {
 namespace {
 
-std::shared_ptr<Ort::Env> shared_env() {
+struct OrtRuntime {
+  Ort::Env env{ORT_LOGGING_LEVEL_ERROR, "argus"};
+  std::mutex mu;
+  std::optional<std::string> cuda_unusable;  // set after the first failure: why
+};
+
+std::shared_ptr<OrtRuntime> shared_runtime() {
   static std::mutex mu;
-  static std::weak_ptr<Ort::Env> weak;
+  static std::weak_ptr<OrtRuntime> weak;
   std::lock_guard lock(mu);
-  auto env = weak.lock();
-  if (!env) {
-    env = std::make_shared<Ort::Env>(ORT_LOGGING_LEVEL_ERROR, "argus");
-    weak = env;
+  auto rt = weak.lock();
+  if (!rt) {
+    rt = std::make_shared<OrtRuntime>();
+    weak = rt;
   }
-  return env;
+  return rt;
 }
 
-bool cuda_available() {
-  auto providers = Ort::GetAvailableProviders();
-  return std::find(providers.begin(), providers.end(), "CUDAExecutionProvider") != providers.end();
+// The directory of the loaded libonnxruntime.so: where its provider bridge looks for providers.
+std::filesystem::path ort_library_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&OrtGetApiBase), &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code ec;
+  auto p = std::filesystem::canonical(info.dli_fname, ec);
+  return ec ? std::filesystem::path(info.dli_fname).parent_path() : p.parent_path();
 }
+
+}  // namespace
+
+std::optional<int> cuda_device_index(const std::string& device) {
+  if (device == "auto" || device == "cuda") return 0;
+  if (device.rfind("cuda:", 0) != 0 || device.size() == 5 || device.size() > 8) return std::nullopt;
+  int id = 0;
+  for (char c : device.substr(5)) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
+bool cuda_provider_installed() {
+  auto dir = ort_library_dir();
+  return !dir.empty() && std::filesystem::exists(dir / "libonnxruntime_providers_cuda.so");
+}
+
+namespace {
 
 class OrtBackend final : public InferenceBackend {
  public:
-  OrtBackend(std::shared_ptr<Ort::Env> env, std::unique_ptr<Ort::Session> session, std::string input,
+  OrtBackend(std::shared_ptr<OrtRuntime> runtime, std::unique_ptr<Ort::Session> session, std::string input,
              std::vector<std::string> outputs, std::string device)
-      : env_(std::move(env)), session_(std::move(session)), input_(std::move(input)),
+        : runtime_(std::move(runtime)), session_(std::move(session)), input_(std::move(input)),
         outputs_(std::move(outputs)), device_(std::move(device)) {
     for (auto& o : outputs_) output_ptrs_.push_back(o.c_str());
   }
@@ -65,7 +105,7 @@ class OrtBackend final : public InferenceBackend {
   std::string device() const override { return device_; }
 
  private:
-  std::shared_ptr<Ort::Env> env_;
+  std::shared_ptr<OrtRuntime> runtime_;
   std::unique_ptr<Ort::Session> session_;
   std::string input_;
   std::vector<std::string> outputs_;
@@ -75,48 +115,83 @@ class OrtBackend final : public InferenceBackend {
 
 }  // namespace
 
+namespace {
+
+Ort::SessionOptions cpu_options(const BackendOptions& opts) {
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(std::max(1, opts.intra_op_threads));
+  so.SetInterOpNumThreads(1);
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  return so;
+}
+
+// Records (once per process) that the CUDA provider cannot be loaded here, and says why.
+void mark_cuda_unusable(OrtRuntime& rt, const std::string& why, int index, bool explicit_ask) {
+  std::lock_guard lock(rt.mu);
+  if (rt.cuda_unusable) return;
+  rt.cuda_unusable = why;
+  if (explicit_ask)
+    spdlog::warn("vision: cuda:{} asked for but unusable ({}); models run on the CPU", index, why);
+  else
+    spdlog::info("vision: device auto -> cpu ({})", why);
+}
+
+// A session on GPU `index`, or nullptr when the provider cannot be used: then the CPU runs the
+// model. A provider that cannot be loaded is remembered for the process (no retry per model);
+// a session that fails on the GPU (absent index, out of memory) falls back for that model only.
+// `explicit_ask`: the config named a GPU, so falling back is a warning.
+std::unique_ptr<Ort::Session> try_cuda_session(OrtRuntime& rt, const std::string& path, const BackendOptions& opts,
+                                               int index, bool explicit_ask) {
+  {
+    std::lock_guard lock(rt.mu);
+    if (rt.cuda_unusable) return nullptr;
+  }
+  if (!cuda_provider_installed()) {
+    mark_cuda_unusable(rt, "the CUDA execution provider is not installed (scripts/fetch-onnxruntime-cuda.sh)", index,
+                       explicit_ask);
+    return nullptr;
+  }
+  auto so = cpu_options(opts);
+  try {
+    OrtCUDAProviderOptions cuda{};
+    cuda.device_id = index;
+    // Heuristic algorithm choice: exhaustive search costs seconds per new input shape.
+    cuda.cudnn_conv_algo_search = OrtCudnnConvAlgoSearchHeuristic;
+    so.AppendExecutionProvider_CUDA(cuda);
+  } catch (const Ort::Exception& e) {
+    mark_cuda_unusable(rt, e.what(), index, explicit_ask);
+    return nullptr;
+  }
+  try {
+    return std::make_unique<Ort::Session>(rt.env, path.c_str(), so);
+  } catch (const Ort::Exception& e) {
+    spdlog::warn("vision: {} could not run on cuda:{} ({}); this model runs on the CPU", path, index, e.what());
+    return nullptr;
+  }
+}
+
+}  // namespace
+
 Result<std::shared_ptr<InferenceBackend>> make_ort_backend(const std::string& path, const std::string& input_name,
                                                            const std::vector<std::string>& output_names,
                                                            const BackendOptions& opts) {
   try {
-    auto env = shared_env();
-    Ort::SessionOptions so;
-    so.SetIntraOpNumThreads(std::max(1, opts.intra_op_threads));
-    so.SetInterOpNumThreads(1);
-    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    auto rt = shared_runtime();
+    std::unique_ptr<Ort::Session> session;
     std::string device = "cpu";
     if (opts.device != "cpu") {
-      int dev_id = 0;
-      if (opts.device.rfind("cuda:", 0) == 0) dev_id = std::atoi(opts.device.c_str() + 5);
-      if (cuda_available()) {
-        try {
-          OrtCUDAProviderOptions cuda{};
-          cuda.device_id = dev_id;
-          so.AppendExecutionProvider_CUDA(cuda);
-          device = "cuda:" + std::to_string(dev_id);
-        } catch (const Ort::Exception& e) {
-          spdlog::warn("vision: CUDA provider failed for {} ({}); using CPU", path, e.what());
-        }
-      } else if (opts.device != "auto") {
-        spdlog::warn("vision: device {} asked for but this ONNX Runtime build has no CUDA provider; using CPU",
-                     opts.device);
-      }
+      auto index = cuda_device_index(opts.device);
+      if (!index) return Error::make("VALIDATION_ERROR", "device must be auto, cpu or cuda:N, not " + opts.device);
+      session = try_cuda_session(*rt, path, opts, *index, opts.device != "auto");
+      if (session) device = "cuda:" + std::to_string(*index);
     }
-    auto session = std::make_unique<Ort::Session>(*env, path.c_str(), so);
+    if (!session) session = std::make_unique<Ort::Session>(rt->env, path.c_str(), cpu_options(opts));
+    // The backend keeps the runtime (and with it the Env) alive as long as its session.
     return std::shared_ptr<InferenceBackend>(
-        std::make_shared<OrtBackend>(env, std::move(session), input_name, output_names, device));
+        std::make_shared<OrtBackend>(rt, std::move(session), input_name, output_names, device));
   } catch (const Ort::Exception& e) {
     return Error::make("MODEL_LOAD_ERROR", path + ": " + e.what());
   }
-}
-
-Result<std::shared_ptr<InferenceBackend>> make_backend(const std::string& backend, const std::string& path,
-                                                       const std::string& input_name,
-                                                       const std::vector<std::string>& output_names,
-                                                       const BackendOptions& opts) {
-  if (backend == "ort") return make_ort_backend(path, input_name, output_names, opts);
-  if (backend == "opencv") return make_opencv_backend(path, input_name, output_names, opts);
-  return Error::make("VALIDATION_ERROR", "unknown inference backend: " + backend);
 }
 
 }  // namespace argus::vision

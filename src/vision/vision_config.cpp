@@ -1,5 +1,7 @@
 #include "vision/vision_config.h"
 
+#include "vision/inference.h"
+
 namespace argus::vision {
 
 Result<VisionConfig> VisionConfig::from_json(const Json& tree) {
@@ -27,7 +29,7 @@ Result<VisionConfig> VisionConfig::from_json(const Json& tree) {
   } catch (const std::exception& e) {
     return Error::make("VALIDATION_ERROR", std::string("vision config: ") + e.what());
   }
-  if (c.device != "auto" && c.device != "cpu" && c.device.rfind("cuda", 0) != 0)
+  if (c.device != "cpu" && !cuda_device_index(c.device))
     return Error::make("VALIDATION_ERROR", "vision.device must be auto, cpu or cuda:N");
   if (c.intra_op_threads < 0) c.intra_op_threads = 1;
   return c;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "vision/inference.h"
 #include "vision_test_util.h"
 
 using namespace argus;
@@ -106,4 +107,35 @@ TEST(vision_registry, FailsWithoutAnyRecogniser) {
   auto reg = ModelRegistry::create(cfg, ro);
   ASSERT_FALSE(reg.ok());
   EXPECT_NE(reg.error().message.find("fetch-models"), std::string::npos);
+}
+
+// With a GPU asked for, only models verified under ORT's CUDA provider may go there; the rest
+// (UltraFace crashes it) stay on the CPU and say why. On a machine without the provider or a
+// GPU every model runs on the CPU either way.
+TEST(vision_registry, ModelsNotVerifiedOnTheGpuStayOnTheCpuAndSayWhy) {
+  REQUIRE_MODELS();
+  argus::vision::RegistryOptions ro;
+  ro.warmup_runs = 1;
+  ro.opencv_variants = false;
+  auto cfg = argus_test::test_vision_config();
+  cfg.device = "cuda:0";
+  auto reg = ModelRegistry::create(cfg, ro);
+  ASSERT_TRUE(reg.ok()) << reg.error().message;
+  Json j = (*reg)->to_json();
+  bool saw_detector = false, saw_recognizer = false;
+  for (const auto& m : j["models"]) {
+    if (m["id"] == "ultraface-ort") {
+      saw_detector = true;
+      EXPECT_EQ(m["device"], "cpu");
+      EXPECT_NE(m.value("device_note", ""), "");
+    }
+    if (m["id"] == "fr-feature-ort") {
+      saw_recognizer = true;
+      EXPECT_FALSE(m.contains("device_note"));
+      if (!argus::vision::cuda_provider_installed()) {
+        EXPECT_EQ(m["device"], "cpu");
+      }
+    }
+  }
+  EXPECT_TRUE(saw_detector && saw_recognizer);
 }
