@@ -72,21 +72,26 @@ void add_frame_routes(ApiApp& app, services::FrameService& frames) {
   r.add({V::post, "/api/v1/detections/process-frame", supervisor, "detections",
          "Analyse one pushed frame (seed 001 §4.1.1): 200 with the 001 §5.1 result, or 202 {job_id} when async; "
          "same frame_id within 5 s -> the cached result (status duplicate) or 409 DUPLICATE_FRAME while in progress; "
-         "503 QUEUE_FULL; 504 MODEL_TIMEOUT. This route answers in 001's own shape, not the data envelope.",
+         "503 QUEUE_FULL; 504 MODEL_TIMEOUT. An integer camera_id must name a registered camera (else 404 NOT_FOUND): "
+         "its frames then join that camera's tracks, live view, WebSocket detection_event and sightings, and each "
+         "detection carries its track_id. This route answers in 001's own shape, not the data envelope.",
          request_schema(), response_schema(), {}, false, false, "application/json", [&c, &frames](Request& req) {
            auto body = json_body(req);
            if (!body) return error_response(body.error());
            auto parsed = services::parse_frame_request(*body);
            if (!parsed) return parse_error(parsed.error());
            const auto& who = *req.principal;
-           // Camera-limited users push only for their own registered cameras; everyone else may
-           // also push frames of cameras Argus does not manage (001 camera ids are external UUIDs).
-           std::optional<store::CameraRecord> cam;
-           if (parsed->camera_db_id) cam = c.store.camera(*parsed->camera_db_id);
-           if (cam && !who.can_see_camera(cam->id)) return json_error(404, "NOT_FOUND", "Camera not found");
-           if (!cam && !who.camera_ids.empty()) return json_error(404, "NOT_FOUND", "Camera not found");
-           if (cam) parsed->camera_name = cam->name;
-           else parsed->camera_db_id.reset();
+           // An Argus camera id (an integer) must name a registered camera the caller may see
+           // (001 §4.2 "check camera_id exists in registry"): its frames join that camera's
+           // live view and history. Any other id is a camera Argus does not manage (001 shows
+           // external UUIDs): answered only, and not for camera-limited users.
+           if (parsed->camera_db_id) {
+             auto cam = c.cameras.get(*parsed->camera_db_id, who);
+             if (!cam) return json_error(404, "NOT_FOUND", "Camera not found", {{"camera_id", {"no camera " + parsed->camera_id}}});
+             parsed->camera_name = cam->name;
+           } else if (!who.camera_ids.empty()) {
+             return json_error(404, "NOT_FOUND", "Camera not found", {{"camera_id", {"no camera " + parsed->camera_id}}});
+           }
            parsed->user_id = who.user_id;
            auto reply = frames.submit(std::move(*parsed));
            if (reply.error) return frame_error(*reply.error);

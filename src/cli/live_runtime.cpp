@@ -58,6 +58,9 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   auto sink = std::make_shared<events::FanoutSink>(std::vector<std::shared_ptr<ResultSink>>{live_sink_, writer_});
   manager_ = std::make_unique<CameraManager>(pcfg, deps_.analyzer, sink, deps_.matcher);
   manager_->set_state_callback([this](CameraId id, SessionState s, const std::string& detail) { on_state(id, s, detail); });
+  // Pushed frames have no "next frame" to end a track: sighting_close_ms without one ends it.
+  pushed_ = std::make_shared<PushedFrames>(pcfg.tracker, deps_.matcher, sink,
+                                           std::chrono::milliseconds(p.value("sighting_close_ms", int64_t{5000})));
 
   routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
       *manager_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
@@ -87,6 +90,7 @@ LiveRuntime::~LiveRuntime() {
 void LiveRuntime::start() {
   writer_->start();
   hub_->start();
+  pushed_->start();
   int started = 0;
   for (const auto& cam : ctx_.store.all_cameras()) {
     if (!cam.is_active) continue;
@@ -100,6 +104,7 @@ void LiveRuntime::stop() {
   if (stopping_.exchange(true)) return;
   // Cameras first: stopping ends their open tracks, whose final events the writer stores.
   manager_->stop_all();
+  pushed_->stop();
   {
     std::lock_guard lock(metrics_mu_);
     for (auto id : metric_cameras_)
@@ -167,6 +172,7 @@ void LiveRuntime::start_camera(int64_t id) {
 void LiveRuntime::stop_camera(int64_t id) {
   std::lock_guard lock(change_mu_);
   manager_->stop_camera(id);
+  pushed_->end_camera(id);
   cache_->erase(id);
   std::lock_guard mlock(metrics_mu_);
   if (metric_cameras_.erase(id))

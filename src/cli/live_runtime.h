@@ -21,6 +21,7 @@
 #include "events/sighting_writer.h"
 #include "events/ws_hub.h"
 #include "pipeline/camera_manager.h"
+#include "pipeline/pushed_frames.h"
 
 namespace argus::cli {
 
@@ -48,6 +49,9 @@ class LiveRuntime {
   // pipeline.ws_client_queue, for HttpServer::ws_queue_limit.
   size_t ws_client_queue() const { return ws_client_queue_; }
   CameraManager& manager() { return *manager_; }
+  // Tracks frames pushed to process-frame for registered cameras into the same sinks
+  // (FrameService::set_live_feed); stopped with the cameras.
+  std::shared_ptr<PushedFrames> pushed_frames() { return pushed_; }
 
  private:
   void on_camera_change(int64_t id, const std::string& what);
@@ -70,6 +74,7 @@ class LiveRuntime {
   std::shared_ptr<events::SightingWriter> writer_;
   std::shared_ptr<events::LiveSink> live_sink_;
   std::unique_ptr<CameraManager> manager_;  // after the sinks: destroyed (cameras stopped) first
+  std::shared_ptr<PushedFrames> pushed_;    // likewise
   std::unique_ptr<api::LiveContext> routes_ctx_;
 };
 

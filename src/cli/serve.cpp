@@ -230,6 +230,8 @@ int run_serve(const GlobalOptions& o) {
   // Cameras inside serve (issue 4): sessions, live results, sightings, /ws, MJPEG, ingest.
   LiveRuntime live({*cfg, app, data->blobs, recognition.frame_analyzer(), recognition.identity_matcher(),
                     [&recognition](int64_t id) { return recognition.person_name(id); }, analyzer ? "argus-face" : ""});
+  // Frames pushed for a registered camera join its tracks, live view and history.
+  frames.set_live_feed(live.pushed_frames());
 
   api::HttpServer server(cfg->server, app);
   server.ws_queue_limit = live.ws_client_queue();

@@ -5,6 +5,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "pipeline/frame_tracking.h"
+
 namespace argus {
 
 const char* to_string(SessionState s) {
@@ -195,33 +197,15 @@ void CameraSession::process(Frame&& frame) {
     return;
   }
   auto analyzed = SteadyClock::now();
-  std::vector<Detection> dets;
-  dets.reserve(analysis.faces.size());
-  for (const auto& f : analysis.faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
+  auto received = frame.received;
   int64_t t_ms = frame.received_unix_ms;  // wall clock: events are stored and shown
-  auto tracked = tracker_->update(dets, t_ms);
+  TrackedFrame tracked = track_frame(cfg_.id, std::move(frame), std::move(analysis), *tracker_, t_ms);
   auto done = SteadyClock::now();
-
-  FrameResult r;
-  r.camera_id = cfg_.id;
-  r.seq = frame.seq;
-  r.pts_ms = frame.pts_ms;
-  r.received_unix_ms = frame.received_unix_ms;
-  r.processed_unix_ms = now_unix_ms();
-  r.width = frame.width();
-  r.height = frame.height();
-  r.faces.reserve(analysis.faces.size());
-  for (size_t i = 0; i < analysis.faces.size(); ++i) {
-    const auto& td = tracked.detections[i];
-    r.faces.push_back(TrackedFace{std::move(analysis.faces[i]), td.track_id, td.smoothed_box, td.identity});
-  }
-  r.timings_ms = std::move(analysis.timings_ms);
-  r.timings_ms["queue_ms"] = ms_between(frame.received, start);
+  FrameResult& r = tracked.result;
+  r.timings_ms["queue_ms"] = ms_between(received, start);
   r.timings_ms["analyze_ms"] = ms_between(start, analyzed);
-  r.timings_ms["track_ms"] = ms_between(analyzed, done);
-  r.timings_ms["total_ms"] = ms_between(frame.received, done);
+  r.timings_ms["total_ms"] = ms_between(received, done);
   double latency = r.timings_ms["total_ms"];
-  r.frame = std::move(frame);
   {
     std::lock_guard lock(mu_);
     ++c_.processed;
@@ -239,10 +223,7 @@ void CameraSession::process(Frame&& frame) {
       c_.pwin_start = done;
     }
   }
-  if (deps_.sink) {
-    deps_.sink->on_frame_result(r);
-    for (const auto& e : tracked.events) deps_.sink->on_track_event(cfg_.id, e);
-  }
+  if (deps_.sink) deliver(*deps_.sink, tracked);
 }
 
 Json CameraSession::stats() const {

@@ -741,6 +741,10 @@ Result<Json> FrameService::analyze(const Job& job, const cv::Mat& image, FrameEr
     return Error::make(err.code, err.message);
   }
   auto stage = [&](const char* k) { return trace.timings_ms.count(k) ? trace.timings_ms.at(k) : 0.0; };
+  std::map<std::string, double> live_timings = trace.timings_ms;
+  live_timings["queue_ms"] = ms_between(job.admitted, started);
+  live_timings["analyze_ms"] = ms_between(started, SteadyClock::now());
+  const std::vector<Json> track_ids = feed_live(job, image, *faces, std::move(live_timings));
   double detection_ms = stage("detect") + stage("landmarks") + stage("align") + stage("quality");
   double recognition_ms = stage("embed");
 
@@ -751,7 +755,8 @@ Result<Json> FrameService::analyze(const Job& job, const cv::Mat& image, FrameEr
   double conf_sum = 0;
   std::map<int64_t, Json> persons;  // per-frame cache of person rows
   std::error_code ec;
-  for (const auto& f : *faces) {
+  for (size_t face_index = 0; face_index < faces->size(); ++face_index) {
+    const vision::Face& f = (*faces)[face_index];
     std::string det_id = "det_" + random_hex(12);
     int x0 = std::clamp(static_cast<int>(std::floor(f.box.x)), 0, W), y0 = std::clamp(static_cast<int>(std::floor(f.box.y)), 0, H);
     int x1 = std::clamp(static_cast<int>(std::ceil(f.box.right())), 0, W), y1 = std::clamp(static_cast<int>(std::ceil(f.box.bottom())), 0, H);
@@ -812,7 +817,7 @@ Result<Json> FrameService::analyze(const Job& job, const cv::Mat& image, FrameEr
     Json embedding = nullptr;
     if (req.return_embeddings && !f.embedding.empty()) embedding = f.embedding;
     conf_sum += f.score;
-    detections.push_back({{"detection_id", det_id}, {"detection_type", "face"}, {"bounding_box", box},
+    detections.push_back({{"detection_id", det_id}, {"detection_type", "face"}, {"track_id", track_ids[face_index]}, {"bounding_box", box},
                           {"confidence", round_to(f.score, 4)}, {"person", person}, {"face_attributes", attrs},
                           {"snapshot", snapshot}, {"embedding", embedding}, {"metadata", {{"created_at", iso8601_ms(now_unix_ms())}}}});
   }
@@ -866,6 +871,59 @@ Result<Json> FrameService::analyze(const Job& job, const cv::Mat& image, FrameEr
               {"detections", detections},
               {"summary", summary},
               {"model_info", model_info}};
+}
+
+// ---------------------------------------------------------------------------------------
+// Live feed: frames of registered cameras join that camera's tracks
+
+namespace {
+
+// The pipeline's view of an analysed face (what a stream camera's analyzer hands its tracker).
+FaceObservation to_observation(const vision::Face& f) {
+  FaceObservation o;
+  o.box = f.box;
+  o.score = f.score;
+  if (f.landmarks5.size() == o.landmarks.size()) {
+    std::copy(f.landmarks5.begin(), f.landmarks5.end(), o.landmarks.begin());
+    o.has_landmarks = true;
+  }
+  o.embedding = f.embedding;
+  o.quality = f.quality.score;
+  vision::Pose pose = f.pose ? *f.pose : vision::Pose{f.quality.yaw, f.quality.pitch, f.quality.roll};
+  o.pose = FacePose{pose.yaw, pose.pitch, pose.roll};
+  return o;
+}
+
+}  // namespace
+
+void FrameService::set_live_feed(std::shared_ptr<PushedFrames> feed) {
+  std::lock_guard lock(mu_);
+  live_feed_ = std::move(feed);
+}
+
+std::vector<Json> FrameService::feed_live(const Job& job, const cv::Mat& image, const std::vector<vision::Face>& faces,
+                                          std::map<std::string, double> timings_ms) {
+  std::vector<Json> ids(faces.size(), Json(nullptr));
+  std::shared_ptr<PushedFrames> feed;
+  {
+    std::lock_guard lock(mu_);
+    feed = live_feed_;
+  }
+  if (!feed || !job.req.camera_db_id) return ids;
+  // The server's arrival time, not the client's timestamp: tracks, sightings and attendance
+  // of pushed frames then share the clock of the camera's other frames.
+  Frame frame;
+  frame.bgr = image;  // shared, read-only: sinks copy the crops they keep
+  frame.received = job.admitted;
+  frame.received_unix_ms = job.admitted_unix_ms;
+  AnalysisResult analysis;
+  analysis.faces.reserve(faces.size());
+  for (const auto& f : faces) analysis.faces.push_back(to_observation(f));
+  analysis.timings_ms = std::move(timings_ms);
+  auto tracked = feed->process(*job.req.camera_db_id, std::move(frame), std::move(analysis));
+  if (tracked)
+    for (size_t i = 0; i < ids.size() && i < tracked->size(); ++i) ids[i] = (*tracked)[i];
+  return ids;
 }
 
 // ---------------------------------------------------------------------------------------

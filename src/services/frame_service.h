@@ -6,6 +6,11 @@
 //   bounded priority queue -> worker threads run the shared FaceAnalyzer and identify each
 //   face through RecognitionService -> the 001 §5.1 JSON.
 //
+// A frame whose camera_id names a registered camera is also a frame of that camera (001
+// §4.2 steps 1 and 9): with a live feed set (set_live_feed), its faces go through that
+// camera's tracker (PushedFrames) to the live cache, WebSocket subscribers and sightings,
+// and each detection carries its track_id. Frames of external camera ids are answered only.
+//
 // Synchronous requests wait on the HTTP thread until their job finishes or their deadline
 // (admission + timeout_ms) passes; asynchronous ones get a job id at once, the result is kept
 // in a bounded in-memory job table (pipeline.frame_job_ttl_s after it finished) and POSTed to
@@ -40,6 +45,7 @@
 #include "core/json.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "pipeline/pushed_frames.h"
 #include "services/recognition_service.h"
 #include "store/store.h"
 
@@ -130,6 +136,10 @@ class FrameService {
   // Synchronous or asynchronous by request.async.
   FrameReply submit(FrameRequest request);
 
+  // Where frames of registered cameras go besides the answer (set by the live runtime once it
+  // exists; null: answers only). Thread-safe; frames being analysed use the feed they read.
+  void set_live_feed(std::shared_ptr<PushedFrames> feed);
+
   // GET /jobs/{id}: {job_id, status, frame_id, camera_id, priority, created_at, ..., result|error}.
   // nullopt when unknown or expired. camera_db_id is set for access checks.
   struct JobView {
@@ -158,6 +168,10 @@ class FrameService {
   void callback_loop();
   void run_job(const std::shared_ptr<Job>& job, const cv::Mat& image);
   Result<Json> analyze(const Job& job, const cv::Mat& image, FrameError& err_out);
+  // Hands the analysed faces of a registered camera's frame to the live feed; the track id
+  // of each face (null for frames that are not tracked).
+  std::vector<Json> feed_live(const Job& job, const cv::Mat& image, const std::vector<vision::Face>& faces,
+                              std::map<std::string, double> timings_ms);
   void finish(const std::shared_ptr<Job>& job, std::optional<Json> result, std::optional<FrameError> error);
   std::shared_ptr<Job> pop_locked();
   bool remove_queued_locked(const std::shared_ptr<Job>& job);
@@ -193,6 +207,7 @@ class FrameService {
   std::deque<std::pair<std::string, SteadyClock::time_point>> dedup_order_;
   bool started_ = false, stopping_ = false;
   std::vector<std::thread> workers_;
+  std::shared_ptr<PushedFrames> live_feed_;
 
   std::mutex cb_mu_;                      // guards the delivery queue and dead letters
   std::condition_variable cb_cv_;

@@ -1,0 +1,39 @@
+#include "pipeline/frame_tracking.h"
+
+namespace argus {
+
+TrackedFrame track_frame(CameraId camera, Frame frame, AnalysisResult analysis, Tracker& tracker, int64_t time_ms) {
+  auto start = SteadyClock::now();
+  std::vector<Detection> dets;
+  dets.reserve(analysis.faces.size());
+  for (const auto& f : analysis.faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
+  auto tracked = tracker.update(dets, time_ms);
+  auto done = SteadyClock::now();
+
+  TrackedFrame out;
+  FrameResult& r = out.result;
+  r.camera_id = camera;
+  r.seq = frame.seq;
+  r.pts_ms = frame.pts_ms;
+  r.received_unix_ms = frame.received_unix_ms;
+  r.processed_unix_ms = now_unix_ms();
+  r.width = frame.width();
+  r.height = frame.height();
+  r.faces.reserve(analysis.faces.size());
+  for (size_t i = 0; i < analysis.faces.size(); ++i) {
+    const auto& td = tracked.detections[i];
+    r.faces.push_back(TrackedFace{std::move(analysis.faces[i]), td.track_id, td.smoothed_box, td.identity});
+  }
+  r.timings_ms = std::move(analysis.timings_ms);
+  r.timings_ms["track_ms"] = std::chrono::duration<double, std::milli>(done - start).count();
+  r.frame = std::move(frame);
+  out.events = std::move(tracked.events);
+  return out;
+}
+
+void deliver(ResultSink& sink, const TrackedFrame& tracked) {
+  sink.on_frame_result(tracked.result);
+  for (const auto& e : tracked.events) sink.on_track_event(tracked.result.camera_id, e);
+}
+
+}  // namespace argus
