@@ -1,5 +1,5 @@
 // pipeline_bench [--clip PATH] [--cameras 1,2,3,4,6,8,10] [--seconds 30] [--fps-limit 5]
-//                [--inference-threads K] [--no-analyzer]
+//                [--inference-threads K] [--embed-recheck-ms MS] [--no-analyzer]
 // Issue 4 §10 "throughput", in one process, one command:
 // 1. Reference: `ffmpeg -threads 1 -i CLIP -an -f null -` (decode only) and our FfmpegSource
 //    on a file at full speed on one thread, both as frames per CPU-second.
@@ -10,13 +10,16 @@
 //    and detection at fps_limit per camera. Reports decoded and analysed fps per camera,
 //    detection slots missed (LaneStats::missed, `detections_missed`) against the scheduled
 //    N x fps_limit x seconds, and CPU by thread kind (decode threads "argus-cam*", inference
-//    threads "argus-infer"), so the decode rate per CPU-second can be set against ffmpeg's.
+//    threads "argus-infer"), so the decode rate per CPU-second can be set against ffmpeg's,
+//    and faces per analysis with the share embedded (the tracker skips faces of settled
+//    tracks; --embed-recheck-ms 0 embeds every face, as before that change).
 // Wall-clock rates depend on what else runs on the machine; CPU-second figures do not (much).
 #include <spdlog/spdlog.h>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "core/config.h"
@@ -107,7 +110,7 @@ struct ServeAnalyzer {
 
 struct Sample {
   double wall = 0, cpu = 0, decode_cpu = 0, infer_cpu = 0, server_cpu = 0;
-  uint64_t captured = 0, processed = 0, missed = 0, dropped = 0, faces = 0;
+  uint64_t captured = 0, processed = 0, missed = 0, dropped = 0, faces = 0, embedded = 0, skipped = 0;
   std::vector<uint64_t> cam_captured, cam_processed;  // per camera
 };
 
@@ -136,6 +139,8 @@ Sample sample(const CameraManager& mgr, int n) {
     s.missed += st.value("detections_missed", uint64_t{0});
     s.dropped += st.value("frames_dropped", uint64_t{0});
     s.faces += st.value("faces_detected", uint64_t{0});
+    s.embedded += st.value("embeddings_computed", uint64_t{0});
+    s.skipped += st.value("embeddings_skipped", uint64_t{0});
   }
   return s;
 }
@@ -145,6 +150,7 @@ int main(int argc, char** argv) {
   std::string clip = std::string(ARGUS_SOURCE_DIR) + "/../shared/data/videos/faces_1920x1080.mp4";
   std::vector<int> cams = {1, 2, 3, 4, 6, 8, 10};
   int seconds = 30, inference_threads = -1;
+  std::optional<int64_t> embed_recheck_ms;
   double fps_limit = 5;
   bool with_analyzer = true;
   for (int i = 1; i < argc; ++i) {
@@ -158,13 +164,14 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") seconds = std::stoi(v);
     else if (a == "--fps-limit") fps_limit = std::stod(v);
     else if (a == "--inference-threads") inference_threads = std::stoi(v);
+    else if (a == "--embed-recheck-ms") embed_recheck_ms = std::stoll(v);
     else if (a == "--cameras") {
       cams.clear();
       std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) cams.push_back(std::stoi(t));
     } else {
       std::cerr << "usage: pipeline_bench [--clip PATH] [--cameras 1,2,4] [--seconds 30] [--fps-limit 5] "
-                   "[--inference-threads K] [--no-analyzer]\n";
+                   "[--inference-threads K] [--embed-recheck-ms MS] [--no-analyzer]\n";
       return 2;
     }
   }
@@ -208,6 +215,7 @@ int main(int argc, char** argv) {
     pcfg = serve.pipeline;
   }
   if (inference_threads >= 0) pcfg.inference_threads = inference_threads;
+  if (embed_recheck_ms) pcfg.tracker.embed_recheck_ms = *embed_recheck_ms;
 
   // One looped copy of the clip (stream copy) long enough for the longest run, shared by all
   // mounts: rtsp_server.py --loops would remux one copy per mount.
@@ -220,12 +228,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("\nRTSP cameras, %s, fps_limit %.1f, %d s per N\n", with_analyzer ? "face analyzer on" : "decode only",
-              fps_limit, seconds);
+  std::printf("\nRTSP cameras, %s, fps_limit %.1f, %d s per N, tracker.embed_recheck_ms %lld%s\n",
+              with_analyzer ? "face analyzer on" : "decode only", fps_limit, seconds,
+              static_cast<long long>(pcfg.tracker.embed_recheck_ms),
+              pcfg.tracker.embed_recheck_ms <= 0 ? " (every face embedded)" : "");
   std::printf("| N | decoded fps/camera (min) | analysed fps/camera (min) | scheduled | not analysed | detections_missed | "
               "ring drops | cores: process / decode / infer / RTSP server | decode ms CPU/frame | decode fps per CPU-s / "
-              "ffmpeg | infer ms CPU/analysis | CPU-time cores per camera | load before -> after |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+              "ffmpeg | infer ms CPU/analysis | CPU-time cores per camera | faces/analysis | embedded / skipped | "
+              "load before -> after |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   int best = 0;
   double sum_decode_ms = 0, sum_infer_ms = 0;
   int rows = 0;
@@ -274,12 +285,14 @@ int main(int argc, char** argv) {
     // What one camera costs in CPU time whatever the load: 25 decoded + fps_limit analysed.
     double cam_cores = (captured / wall / n * decode_ms + (with_analyzer ? fps_limit * infer_ms : 0)) / 1000.0;
     std::printf("| %d | %.1f (%.1f) | %.2f (%.2f) | %.0f | %.1f %% | %llu (%.1f %%) | %llu | %.2f / %.2f / %.2f / %.2f | %.2f | "
-                "%.1f / %.1f = %.3f | %.1f | %.2f | %s -> %s |\n",
+                "%.1f / %.1f = %.3f | %.1f | %.2f | %.2f | %llu / %llu | %s -> %s |\n",
                 n, captured / wall / n, min_delta(a.cam_captured, b.cam_captured) / wall, processed / wall / n,
                 min_delta(a.cam_processed, b.cam_processed) / wall, scheduled, not_analysed,
                 static_cast<unsigned long long>(missed), missed_share, static_cast<unsigned long long>(b.dropped - a.dropped),
                 (b.cpu - a.cpu) / wall, decode_cpu / wall, infer_cpu / wall, (b.server_cpu - a.server_cpu) / wall, decode_ms,
                 captured / std::max(decode_cpu, 1e-9), ff, captured / std::max(decode_cpu, 1e-9) / ff, infer_ms, cam_cores,
+                static_cast<double>(b.faces - a.faces) / std::max<uint64_t>(processed, 1),
+                static_cast<unsigned long long>(b.embedded - a.embedded), static_cast<unsigned long long>(b.skipped - a.skipped),
                 load0.c_str(), loadavg().c_str());
     sum_decode_ms += decode_ms;
     sum_infer_ms += processed ? infer_ms : 0;

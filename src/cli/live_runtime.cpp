@@ -22,6 +22,8 @@ constexpr CameraGauge kGauges[] = {
     {"argus_camera_frames_dropped", "Frames dropped because analysis fell behind (ring overflow)", "frames_dropped"},
     {"argus_camera_detections_missed", "Detection slots (1/fps_limit) in which a frame waited but no analysis started",
      "detections_missed"},
+    {"argus_camera_embeddings_skipped",
+     "Faces not embedded because their track's identity was settled (Tracker::wants_embeddings)", "embeddings_skipped"},
     {"argus_camera_fps", "Decoded frames per second", "avg_fps"},
     {"argus_camera_processed_fps", "Analysed frames per second", "processed_fps"},
     {"argus_camera_latency_ms", "Average receive-to-result latency", "avg_latency_ms"},

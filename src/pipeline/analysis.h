@@ -4,6 +4,7 @@
 //   ResultSink     - where per-frame results and per-track events go (LiveCache, WebSocket
 //                    hub, SightingWriter, ...).
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,13 +36,27 @@ struct AnalysisResult {
   std::map<std::string, double> timings_ms;  // stage name -> ms (detect, embed, ...)
 };
 
+// Which of a frame's faces need an embedding, asked once per frame after detection,
+// landmarks and quality and before any embedding (the faces come without one): one flag per
+// face, in order, true = embed. The live path asks the camera's Tracker
+// (Tracker::wants_embeddings), so faces of tracks whose identity is settled are not embedded.
+using EmbedFilter = std::function<std::vector<bool>(const std::vector<FaceObservation>& faces)>;
+
 // Called from the InferencePool's threads, concurrently for different cameras (never
 // concurrently for the same camera): implementations must be thread-safe. Must not modify
 // frame.bgr (it is shared with the live view). Exceptions are caught and counted.
 class FrameAnalyzer {
  public:
   virtual ~FrameAnalyzer() = default;
+  // Every face embedded (video jobs and anything without a tracker to ask).
   virtual AnalysisResult analyze(const Frame& frame) = 0;
+  // Embeds only the faces `wanted` selects; the others keep an empty embedding. An analyser
+  // that cannot leave embeddings out may keep this default, which embeds every face and never
+  // calls `wanted`.
+  virtual AnalysisResult analyze_filtered(const Frame& frame, const EmbedFilter& wanted) {
+    (void)wanted;
+    return analyze(frame);
+  }
 };
 
 struct TrackedFace {

@@ -25,6 +25,7 @@ PipelineConfig PipelineConfig::from_json(const Json& j) {
     tc.min_hits = t.value("min_hits", tc.min_hits);
     tc.max_lost = t.value("max_lost", tc.max_lost);
     tc.min_quality = t.value("min_quality", tc.min_quality);
+    tc.embed_recheck_ms = t.value("embed_recheck_ms", tc.embed_recheck_ms);
   }
   return c;
 }

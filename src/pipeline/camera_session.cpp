@@ -24,6 +24,27 @@ double ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 constexpr double kEma = 0.1;  // latency smoothing: ~10 frames
+
+std::vector<Detection> detections_of(const std::vector<FaceObservation>& faces) {
+  std::vector<Detection> dets;
+  dets.reserve(faces.size());
+  for (const auto& f : faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
+  return dets;
+}
+
+struct EmbeddingCount {
+  uint64_t computed = 0, skipped = 0;
+};
+// Skipped: left without an embedding because the tracker said it would change nothing (not
+// faces the analyser could not embed). `wanted` is empty when the analyser never asked.
+EmbeddingCount count_embeddings(const std::vector<FaceObservation>& faces, const std::vector<bool>& wanted) {
+  EmbeddingCount n;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    if (!faces[i].embedding.empty()) ++n.computed;
+    else if (i < wanted.size() && !wanted[i]) ++n.skipped;
+  }
+  return n;
+}
 }  // namespace
 
 CameraSession::CameraSession(CameraConfig config, SessionDeps deps)
@@ -188,14 +209,22 @@ void CameraSession::run() {
 void CameraSession::process(Frame&& frame) {
   auto start = SteadyClock::now();
   AnalysisResult analysis;
+  // The tracker picks the faces worth an embedding (new, unsettled, better, stale tracks);
+  // its answer is kept to count what it saved.
+  std::vector<bool> wanted;
+  EmbedFilter ask_tracker = [&](const std::vector<FaceObservation>& faces) {
+    wanted = tracker_->wants_embeddings(detections_of(faces), frame.received_unix_ms);
+    return wanted;
+  };
   try {
-    analysis = deps_.analyzer->analyze(frame);
+    analysis = deps_.analyzer->analyze_filtered(frame, ask_tracker);
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
     ++c_.analyze_errors;
     c_.last_error = std::string("analyzer: ") + e.what();
     return;
   }
+  EmbeddingCount embeddings = count_embeddings(analysis.faces, wanted);
   auto analyzed = SteadyClock::now();
   auto received = frame.received;
   int64_t t_ms = frame.received_unix_ms;  // wall clock: events are stored and shown
@@ -210,6 +239,8 @@ void CameraSession::process(Frame&& frame) {
     std::lock_guard lock(mu_);
     ++c_.processed;
     c_.faces += r.faces.size();
+    c_.embeddings_computed += embeddings.computed;
+    c_.embeddings_skipped += embeddings.skipped;
     c_.avg_latency_ms = c_.processed == 1 ? latency : (1 - kEma) * c_.avg_latency_ms + kEma * latency;
     c_.max_latency_ms = std::max(c_.max_latency_ms, latency);
     double a = r.timings_ms["analyze_ms"];
@@ -252,6 +283,10 @@ Json CameraSession::stats() const {
       // started: the inference pool could not keep up (scheduler.h)
       {"detections_missed", ls.missed},
       {"faces_detected", c_.faces},
+      // faces embedded, and faces left without an embedding because their track's identity
+      // was settled (Tracker::wants_embeddings): the embedding is most of a face's cost
+      {"embeddings_computed", c_.embeddings_computed},
+      {"embeddings_skipped", c_.embeddings_skipped},
       {"analyze_errors", c_.analyze_errors},
       {"avg_fps", c_.fps},
       {"processed_fps", c_.processed_fps},

@@ -95,6 +95,7 @@ class CameraSession {
   mutable std::mutex mu_;  // stats and latest frame
   struct Counters {
     uint64_t captured = 0, processed = 0, analyze_errors = 0, faces = 0;
+    uint64_t embeddings_computed = 0, embeddings_skipped = 0;
     uint64_t reconnections = 0, errors = 0, connect_attempts = 0;
     uint64_t bytes = 0;
     std::string last_error, source;

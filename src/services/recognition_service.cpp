@@ -231,33 +231,48 @@ void RecognitionService::person_renamed(int64_t person_id) {
 
 namespace {
 
+FaceObservation to_observation(const vision::Face& f) {
+  FaceObservation o;
+  o.box = f.box;
+  o.score = f.score;
+  if (f.landmarks5.size() == 5) {
+    for (size_t i = 0; i < 5; ++i) o.landmarks[i] = f.landmarks5[i];
+    o.has_landmarks = true;
+  }
+  o.embedding = f.embedding;
+  o.quality = f.quality.score;
+  o.pose = FacePose{f.quality.yaw, f.quality.pitch, f.quality.roll};
+  return o;
+}
+
+std::vector<FaceObservation> to_observations(const std::vector<vision::Face>& faces) {
+  std::vector<FaceObservation> out;
+  out.reserve(faces.size());
+  for (const auto& f : faces) out.push_back(to_observation(f));
+  return out;
+}
+
 // Adapts the vision FaceAnalyzer to the pipeline's FrameAnalyzer seam.
 class LiveAnalyzer final : public FrameAnalyzer {
  public:
   explicit LiveAnalyzer(vision::FaceAnalyzer& a) : a_(a) {}
-  AnalysisResult analyze(const Frame& frame) override {
-    vision::AnalyzeTrace trace;
+  AnalysisResult analyze(const Frame& frame) override { return run(frame, {}); }
+  AnalysisResult analyze_filtered(const Frame& frame, const EmbedFilter& wanted) override {
     vision::AnalyzeOptions opts;
-    auto faces = a_.analyze(frame.bgr, opts, &trace);
-    AnalysisResult out;
-    out.timings_ms = trace.timings_ms;
-    for (const auto& f : faces) {
-      FaceObservation o;
-      o.box = f.box;
-      o.score = f.score;
-      if (f.landmarks5.size() == 5) {
-        for (size_t i = 0; i < 5; ++i) o.landmarks[i] = f.landmarks5[i];
-        o.has_landmarks = true;
-      }
-      o.embedding = f.embedding;
-      o.quality = f.quality.score;
-      o.pose = FacePose{f.quality.yaw, f.quality.pitch, f.quality.roll};
-      out.faces.push_back(std::move(o));
-    }
-    return out;
+    if (wanted) opts.embed_filter = [&wanted](const std::vector<vision::Face>& faces) { return wanted(to_observations(faces)); };
+    return run(frame, opts);
   }
 
  private:
+  AnalysisResult run(const Frame& frame, const vision::AnalyzeOptions& opts) {
+    vision::AnalyzeTrace trace;
+    auto faces = a_.analyze(frame.bgr, opts, &trace);
+    AnalysisResult out;
+    out.timings_ms = trace.timings_ms;
+    out.faces = to_observations(faces);
+    return out;
+  }
+
   vision::FaceAnalyzer& a_;
 };
 

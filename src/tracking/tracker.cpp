@@ -49,6 +49,70 @@ size_t Tracker::active_tracks() const {
   return static_cast<size_t>(std::count_if(tracks_.begin(), tracks_.end(), [](const auto& t) { return t->confirmed; }));
 }
 
+void Tracker::predict(KalmanBoxFilter& kf, State state) {
+  if (state == State::kLost) kf.damp_scale_velocity();  // a lost box keeps its size
+  kf.predict();
+}
+
+RectF Tracker::predicted_box(const Track& t) {
+  KalmanBoxFilter kf = t.kf;  // a copy: asking must not move the tracker
+  predict(kf, t.state);
+  return kf.box();
+}
+
+std::vector<std::vector<int>> Tracker::gated_pairs(const std::vector<Detection>& dets) const {
+  std::vector<std::vector<int>> pairs(tracks_.size());
+  for (size_t r = 0; r < tracks_.size(); ++r) {
+    const Track& t = *tracks_[r];
+    RectF box = predicted_box(t);
+    for (size_t c = 0; c < dets.size(); ++c) {
+      const Detection& d = dets[c];
+      // update()'s two stages: confident faces against every track, weak ones against
+      // tracked (not lost) ones with the stricter IoU gate.
+      bool high = d.score >= cfg_.high_score;
+      if (!high && (d.score < cfg_.low_score || t.state != State::kTracked)) continue;
+      if (iou(box, d.box) >= (high ? cfg_.match_iou : cfg_.low_match_iou)) pairs[r].push_back(static_cast<int>(c));
+    }
+  }
+  return pairs;
+}
+
+bool Tracker::would_vote(const Track& t, float quality) const {
+  if (!matcher_ || quality < cfg_.min_quality) return false;
+  if (t.identity.checks >= cfg_.max_identity_checks) return false;
+  return t.identity.checks == 0 || quality >= t.identity.best_checked_quality + cfg_.recheck_quality_gain;
+}
+
+bool Tracker::needs_embedding(const Track& t, float quality, int64_t time_ms) const {
+  if (!t.confirmed || t.state != State::kTracked || t.best.empty()) return true;  // new, tentative or back from lost
+  if (time_ms - t.last_embedded_ms >= cfg_.embed_recheck_ms) return true;         // appearance refresh
+  if (quality >= t.best.front().first + cfg_.recheck_quality_gain) return true;    // a better face to keep
+  return would_vote(t, quality);                                                   // identity still open
+}
+
+std::vector<bool> Tracker::wants_embeddings(const std::vector<Detection>& dets, int64_t time_ms) const {
+  std::vector<bool> wanted(dets.size(), true);
+  if (cfg_.embed_recheck_ms <= 0) return wanted;
+  auto pairs = gated_pairs(dets);
+  std::vector<int> claims(dets.size(), 0);  // tracks each detection could go to
+  for (const auto& p : pairs)
+    for (int c : p) ++claims[static_cast<size_t>(c)];
+  // A face no track can take starts a tentative track at most. Its embedding would be read
+  // only by a vote at birth (min_hits <= 1); otherwise the track's second face, the one that
+  // confirms it, is embedded and voted on. Many such faces never get that far (flicker,
+  // false detections), so this is where much of the saving is.
+  for (size_t c = 0; c < dets.size(); ++c)
+    if (claims[c] == 0) wanted[c] = cfg_.min_hits <= 1 && dets[c].score >= std::max(cfg_.high_score, cfg_.new_track_score);
+  // Only a one-to-one pairing is certain before update(): with two candidates either way the
+  // appearance cost may decide, so those faces keep their embeddings.
+  for (size_t r = 0; r < tracks_.size(); ++r) {
+    if (pairs[r].size() != 1) continue;
+    auto c = static_cast<size_t>(pairs[r].front());
+    if (claims[c] == 1) wanted[c] = needs_embedding(*tracks_[r], dets[c].quality, time_ms);
+  }
+  return wanted;
+}
+
 float Tracker::cost(const Track& t, const Detection& d, bool use_appearance, float min_iou) const {
   float overlap = iou(t.kf.box(), d.box);
   if (overlap < min_iou) return kInvalid;
@@ -84,6 +148,7 @@ void Tracker::on_match(Track& t, const Detection& d, int64_t time_ms, TrackerOut
   ++t.hits;
   if (t.state == State::kLost) t.state = State::kTracked;
   if (!d.embedding.empty()) {
+    t.last_embedded_ms = time_ms;
     auto e = normalised(d.embedding);
     if (t.appearance.size() != e.size()) {
       t.appearance = e;
@@ -133,9 +198,7 @@ float vote_weight(float quality, const std::optional<IdentityMatch>& match) {
 void Tracker::vote_identity(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out) {
   // Recognise once, then only when a clearly better face arrives: the gallery search is the
   // expensive part and a per-frame search would also flicker between near matches.
-  if (!matcher_ || d.embedding.empty() || d.quality < cfg_.min_quality) return;
-  if (t.identity.checks >= cfg_.max_identity_checks) return;
-  if (t.identity.checks > 0 && d.quality < t.identity.best_checked_quality + cfg_.recheck_quality_gain) return;
+  if (d.embedding.empty() || !would_vote(t, d.quality)) return;
   auto match = matcher_(d.embedding);
   ++t.identity.checks;
   t.identity.generation = generation_;
@@ -206,10 +269,7 @@ TrackerOutput Tracker::update(const std::vector<Detection>& dets, int64_t time_m
   for (auto& t : tracks_)
     if (t->confirmed && t->identity.checks > 0 && t->identity.generation != generation_)
       revote_identity(*t, generation_, time_ms, out);
-  for (auto& t : tracks_) {
-    if (t->state == State::kLost) t->kf.damp_scale_velocity();
-    t->kf.predict();
-  }
+  for (auto& t : tracks_) predict(t->kf, t->state);
   std::vector<int> high, low;
   for (size_t i = 0; i < dets.size(); ++i) {
     if (dets[i].score >= cfg_.high_score) high.push_back(static_cast<int>(i));

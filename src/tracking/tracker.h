@@ -34,6 +34,10 @@ struct TrackerConfig {
   float min_quality = 0.3f;           // faces below are never sent to the matcher
   float recheck_quality_gain = 0.05f; // re-check when quality beats the best checked one by this
   int max_identity_checks = 10;       // matcher calls per track at most
+  // Embedding skipping (wants_embeddings): a face that clearly continues a settled track is
+  // still embedded this often, so the track's appearance follows slow changes (light, pose)
+  // and a swap of people under one box is caught within this time. <= 0: embed every face.
+  int64_t embed_recheck_ms = 2000;
 };
 
 struct Detection {
@@ -118,6 +122,16 @@ class Tracker {
   TrackerOutput update(const std::vector<Detection>& detections, int64_t time_ms);
   // Ends every track (camera stopped): kEnded for each confirmed one.
   std::vector<TrackEvent> flush(int64_t time_ms);
+  // Asked before the embeddings of a frame are computed (detections carry box, score and
+  // quality, no embedding): one flag per detection, false where the embedding would change
+  // nothing. Either the face continues exactly one confirmed, currently tracked track (same
+  // gating as update(), one-to-one), whose identity vote would not run on it (settled:
+  // identified, or unknown after its checks), that has a kept embedding at least as good
+  // (within recheck_quality_gain) and got one within embed_recheck_ms; or no track can take
+  // it and a track born from it would not be confirmed at once (min_hits > 1: the face
+  // that confirms it is embedded). Skipped faces still associate by IoU in update() and
+  // carry their track's identity. Does not change the tracker.
+  std::vector<bool> wants_embeddings(const std::vector<Detection>& detections, int64_t time_ms) const;
   size_t active_tracks() const;  // confirmed, currently matched or lost-but-alive
   void set_matcher(IdentityMatcher matcher) { matcher_ = std::move(matcher); }
 
@@ -130,6 +144,7 @@ class Tracker {
     int hits = 0, lost = 0;
     bool confirmed = false;
     int64_t first_seen_ms = 0, last_seen_ms = 0;
+    int64_t last_embedded_ms = 0;  // last match that brought an embedding
     RectF last_box;
     std::vector<float> appearance;  // EMA, L2-normalised
     std::vector<std::pair<float, std::vector<float>>> best;  // (quality, embedding), best first
@@ -138,6 +153,14 @@ class Tracker {
     explicit Track(const RectF& b) : kf(b) {}
   };
 
+  // One Kalman step to this frame, as association sees the track.
+  static void predict(KalmanBoxFilter& kf, State state);
+  static RectF predicted_box(const Track& t);
+  // The detections update() could associate with each track (gates only, no assignment).
+  std::vector<std::vector<int>> gated_pairs(const std::vector<Detection>& dets) const;
+  // Whether a face of this quality matched to t would be sent to the matcher.
+  bool would_vote(const Track& t, float quality) const;
+  bool needs_embedding(const Track& t, float quality, int64_t time_ms) const;
   float cost(const Track& t, const Detection& d, bool use_appearance, float min_iou) const;
   void on_match(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out, int det_index);
   void vote_identity(Track& t, const Detection& d, int64_t time_ms, TrackerOutput& out);

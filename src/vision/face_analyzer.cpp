@@ -181,7 +181,19 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       f.quality = assess_quality(aligned, f.box, f.landmarks5, f.pose, thresholds_);
       t_q += ms_since(t3);
     }
-    if (opts.embed) {
+  }
+
+  // 3. Embeddings, for the faces the caller still needs (all unless opts.embed_filter says).
+  std::vector<bool> embed(faces.size(), opts.embed);
+  if (opts.embed && opts.embed_filter) {
+    embed = opts.embed_filter(faces);
+    if (embed.size() != faces.size())
+      return Error::make("INTERNAL", "embed_filter answered " + std::to_string(embed.size()) + " flags for " +
+                                         std::to_string(faces.size()) + " faces");
+  }
+  for (size_t i = 0; i < faces.size(); ++i) {
+    Face& f = faces[i];
+    if (embed[i]) {
       auto t4 = Clock::now();
       if (opts.fusion) {
         auto a = fr_model->embedder->embed(bgr, f.landmarks5, opts.flip);

@@ -1,6 +1,7 @@
 #pragma once
 // Value types of the vision stages: detections, faces, quality verdicts, timings.
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ struct AnalyzeOptions {
   int max_faces = 0;              // 0: all; else the largest N
   std::string detector;           // empty: the registry's active detector
   std::string embedder;           // empty: the registry's active recogniser
+  // With embed: called once, after landmarks and quality and before any embedding, with every
+  // face found (no embeddings yet); one flag per face, true = embed it. Lets the live pipeline
+  // leave out faces whose track is already recognised. Empty: embed every face.
+  std::function<std::vector<bool>(const std::vector<Face>& faces)> embed_filter;
 };
 
 }  // namespace argus::vision

@@ -332,3 +332,174 @@ TEST(Tracker, NoReidentificationWithoutGeneration) {
   EXPECT_FALSE(IdentityMatcher());
   EXPECT_FALSE(IdentityMatcher(nullptr));
 }
+
+// Embedding skipping: what the live pipeline asks the tracker before it embeds a frame's faces.
+namespace {
+IdentityMatcher alice_matcher(int* calls) {
+  return [calls](const std::vector<float>& e) -> std::optional<IdentityMatch> {
+    ++*calls;
+    if (e[0] > 0.9f) return IdentityMatch{7, 0.8f, "alice"};
+    return std::nullopt;
+  };
+}
+const std::vector<float> kAlice = {1, 0, 0}, kStranger = {0, 0, 1};
+TrackerConfig rechecking_every(int64_t ms) {
+  TrackerConfig c = quick();
+  c.embed_recheck_ms = ms;
+  return c;
+}
+
+// Plays the analyzer in front of its own tracker: asks which faces need an embedding, gives
+// only those one, and counts how many it computed (and, with alice_matcher, the lookups).
+struct SkippingAnalyzer {
+  explicit SkippingAnalyzer(TrackerConfig cfg = quick()) : tracker(cfg, alice_matcher(&calls)) {}
+  SkippingAnalyzer(TrackerConfig cfg, IdentityMatcher matcher) : tracker(cfg, std::move(matcher)) {}
+  SkippingAnalyzer(const SkippingAnalyzer&) = delete;  // the matcher points at `calls`
+
+  TrackerOutput run(std::vector<Detection> dets, const std::vector<std::vector<float>>& embeddings, int64_t time_ms) {
+    wanted = tracker.wants_embeddings(dets, time_ms);
+    for (size_t i = 0; i < dets.size(); ++i)
+      if (wanted[i]) {
+        dets[i].embedding = embeddings[i];
+        ++embedded;
+      }
+    return tracker.update(dets, time_ms);
+  }
+  // Alice alone at x = 100 + step, 200 ms per step (5 analysed frames per second).
+  TrackerOutput alice(int step, float quality = 0.6f) { return run({det(100.f + step, 100, 0.9f, {}, quality)}, {kAlice}, step * 200); }
+  TrackerOutput alice_walks(int steps, float quality = 0.6f) {
+    TrackerOutput o;
+    for (int f = 0; f < steps; ++f) o = alice(f, quality);
+    return o;
+  }
+
+  int calls = 0;  // before tracker: its matcher holds a pointer to it
+  Tracker tracker;
+  int embedded = 0;
+  std::vector<bool> wanted;
+};
+}  // namespace
+
+TEST(TrackerEmbeddings, SettledIdentifiedTrackStopsAskingAndKeepsItsIdentity) {
+  SkippingAnalyzer a(rechecking_every(2000));
+  // 5 analysed frames per second for 1.6 s: born (tentative), confirmed + recognised, then
+  // settled.
+  for (int f = 0; f < 8; ++f) {
+    auto o = a.alice(f);
+    if (f >= 1) {
+      ASSERT_TRUE(o.detections[0].identity) << "frame " << f;
+      EXPECT_EQ(o.detections[0].identity->person_id, 7);
+      EXPECT_EQ(o.detections[0].track_id, 1u);
+    }
+    EXPECT_EQ(a.wanted[0], f == 1) << "frame " << f;  // the face that confirms the track
+  }
+  EXPECT_EQ(a.embedded, 1);
+  EXPECT_EQ(a.calls, 1);
+  EXPECT_EQ(a.tracker.active_tracks(), 1u);
+}
+
+TEST(TrackerEmbeddings, AsksAgainAfterTheRecheckIntervalAndForABetterFace) {
+  SkippingAnalyzer a(rechecking_every(1000));
+  a.alice_walks(4);
+  EXPECT_EQ(a.embedded, 1);  // frame 1, which confirmed the track (last embedding at 200 ms)
+  // Not better by recheck_quality_gain (0.05): still skipped.
+  a.alice(4, 0.63f);
+  EXPECT_FALSE(a.wanted[0]);
+  // Clearly better: embedded and re-checked by the matcher.
+  auto o = a.alice(5, 0.75f);
+  EXPECT_TRUE(a.wanted[0]);
+  EXPECT_EQ(a.calls, 2);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  a.run({det(106, 100, 0.9f, {}, 0.6f)}, {kAlice}, 1800);
+  EXPECT_FALSE(a.wanted[0]);
+  // A second after the last embedding: refreshed (appearance), but no new vote for a worse face.
+  o = a.run({det(107, 100, 0.9f, {}, 0.6f)}, {kAlice}, 2000);
+  EXPECT_TRUE(a.wanted[0]);
+  EXPECT_EQ(a.calls, 2);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  a.run({det(108, 100, 0.9f, {}, 0.6f)}, {kAlice}, 2200);
+  EXPECT_FALSE(a.wanted[0]);
+  EXPECT_EQ(a.embedded, 3);
+}
+
+TEST(TrackerEmbeddings, NewFacesAmbiguousPairsAndReturningTracksAreEmbedded) {
+  SkippingAnalyzer a;
+  a.alice_walks(4);
+  EXPECT_EQ(a.embedded, 1);  // alice's first face only started a tentative track
+  // A newcomer far away starts a tentative track (min_hits 2): not embedded yet ...
+  a.run({det(104, 100, 0.9f, {}, 0.6f), det(400, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, 800);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{false, false}));
+  // ... its second face confirms the track and is embedded and checked.
+  auto o = a.run({det(105, 100, 0.9f, {}, 0.6f), det(401, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, 1000);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{false, true}));
+  EXPECT_EQ(a.calls, 2);
+  EXPECT_NE(o.detections[1].track_id, 0u);
+  a.run({det(106, 100, 0.9f, {}, 0.6f), det(402, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, 1200);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{false, false}));  // both settled (one known, one unknown)
+  // Two faces overlapping alice's box: appearance may decide, so both are embedded.
+  o = a.run({det(107, 100, 0.9f, {}, 0.6f), det(115, 105, 0.9f, {}, 0.6f), det(403, 100, 0.9f, {}, 0.6f)},
+                 {kAlice, kStranger, kStranger}, 1400);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  // Alice unseen for two frames (lost), then back: embedded to confirm it is her.
+  a.run({det(404, 100, 0.9f, {}, 0.6f)}, {kStranger}, 1600);
+  a.run({det(405, 100, 0.9f, {}, 0.6f)}, {kStranger}, 1800);
+  o = a.run({det(108, 100, 0.9f, {}, 0.6f), det(406, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, 2000);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{true, false}));
+  ASSERT_TRUE(o.detections[0].identity);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  EXPECT_FALSE(o.detections[1].identity);
+  EXPECT_NE(o.detections[0].track_id, o.detections[1].track_id);
+}
+
+TEST(TrackerEmbeddings, UnidentifiedTrackKeepsAskingUntilItHasVoted) {
+  SkippingAnalyzer a;
+  // Faces below min_quality (0.3) are never looked up: once the confirmed track has an
+  // embedding nothing would vote, so they are skipped ...
+  a.alice_walks(4, 0.2f);
+  EXPECT_EQ(a.embedded, 1);
+  EXPECT_EQ(a.calls, 0);
+  // ... until a face good enough for its first vote arrives.
+  auto o = a.alice(4, 0.4f);
+  EXPECT_TRUE(a.wanted[0]);
+  EXPECT_EQ(a.calls, 1);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+}
+
+TEST(TrackerEmbeddings, GalleryChangeRenamesASkippedTrackFromItsKeptEmbeddings) {
+  FakeGallery gallery;
+  SkippingAnalyzer a(rechecking_every(60000), gallery.matcher());
+  TrackerOutput o = a.alice_walks(5);
+  EXPECT_FALSE(o.detections[0].identity);  // settled unknown, no embeddings since frame 1
+  EXPECT_EQ(a.embedded, 1);
+  // Enrolled while in view: re-identified over the kept embeddings, no new embedding needed.
+  gallery.people[7] = kAlice;
+  ++gallery.generation;
+  o = a.alice(5);
+  EXPECT_FALSE(a.wanted[0]);
+  ASSERT_TRUE(o.detections[0].identity);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(o.events[0].type, TrackEvent::Type::kIdentityAssigned);
+  o = a.alice(6);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  EXPECT_EQ(a.embedded, 1);
+}
+
+TEST(TrackerEmbeddings, FirstFaceIsEmbeddedWhenItConfirmsTheTrackAtOnce) {
+  TrackerConfig cfg = quick();
+  cfg.min_hits = 1;  // born confirmed: the first face is voted on
+  SkippingAnalyzer a(cfg);
+  auto o = a.run({det(100, 100, 0.9f, {}, 0.6f), det(300, 100, 0.65f, {}, 0.6f)}, {kAlice, kStranger}, 0);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{true, false}));  // the weak one cannot start a track
+  EXPECT_EQ(a.calls, 1);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  EXPECT_EQ(o.detections[1].track_id, 0u);
+}
+
+TEST(TrackerEmbeddings, ZeroIntervalEmbedsEveryFace) {
+  SkippingAnalyzer a(rechecking_every(0));
+  a.alice_walks(6);
+  EXPECT_EQ(a.embedded, 6);
+  EXPECT_EQ(a.calls, 1);  // the vote itself is unchanged
+}
