@@ -6,6 +6,8 @@
 #   @vladmandic/face-api@1.7.15            ResNet-128 recogniser (TF.js weights, converted to
 #                                          faceapi_resnet128.onnx by convert_faceapi.py) and
 #                                          demo/sample*.jpg -> models/samples/
+#   fr_detect_any.onnx                     UltraFace at any input size, cut from fr_detect.onnx
+#                                          by convert_ultraface_any.py
 # Every tarball and every file we keep is pinned by SHA-256 (tarballs below, files in
 # scripts/models.sha256); a mismatch stops the script. A stamp makes a second run instant.
 # --update-manifest rewrites scripts/models.sha256 from what was extracted (review the diff).
@@ -20,7 +22,7 @@ STAMP=$DEST/.stamp
 UPDATE=0
 if [ "${1:-}" = "--update-manifest" ]; then UPDATE=1; fi
 
-stamp_of() { cat "$0" "$ROOT/scripts/convert_faceapi.py" "$MANIFEST" 2>/dev/null | sha256sum | cut -d' ' -f1 || true; }
+stamp_of() { cat "$0" "$ROOT/scripts/convert_faceapi.py" "$ROOT/scripts/convert_ultraface_any.py" "$MANIFEST" 2>/dev/null | sha256sum | cut -d' ' -f1 || true; }
 want_stamp=$(stamp_of)
 if [ $UPDATE = 0 ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
   exit 0
@@ -63,7 +65,7 @@ mv "$tmp/package/model/face_recognition_model.bin" "$tmp/package/model/face_reco
 
 if [ $UPDATE = 0 ]; then
   # Check the inputs before running anything on them.
-  (cd "$stage" && grep -v ' faceapi_resnet128.onnx$' "$MANIFEST" | sha256sum --quiet -c -) || {
+  (cd "$stage" && grep -v ' faceapi_resnet128.onnx$\| fr_detect_any.onnx$' "$MANIFEST" | sha256sum --quiet -c -) || {
     echo "fetch-models: extracted files do not match scripts/models.sha256" >&2; exit 1; }
 fi
 
@@ -71,6 +73,8 @@ fi
 /usr/bin/python3 "$ROOT/scripts/convert_faceapi.py" \
   "$stage/src/face_recognition_model-weights_manifest.json" "$stage/src/face_recognition_model.bin" \
   "$stage/faceapi_resnet128.onnx" >/dev/null
+# UltraFace at any input size (the multi-scale detector, docs/models.md).
+/usr/bin/python3 "$ROOT/scripts/convert_ultraface_any.py" "$stage/fr_detect.onnx" "$stage/fr_detect_any.onnx"
 
 if [ $UPDATE = 1 ]; then
   (cd "$stage" && find . -type f | sed 's|^\./||' | sort | xargs sha256sum) > "$MANIFEST"

@@ -102,6 +102,8 @@ void Analyze(benchmark::State& st, bool full_hd) {
 BENCHMARK_CAPTURE(Detect, ultraface_ort_640x360, "ultraface-ort", false, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Detect, ultraface_ort_1080p_tiled, "ultraface-ort", true, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Detect, ultraface_ort_1080p_whole, "ultraface-ort", true, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Detect, ultraface_ms_ort_640x360, "ultraface-ms-ort", false, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Detect, ultraface_ms_ort_1080p, "ultraface-ms-ort", true, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Detect, ultraface_opencv_640x360, "ultraface-opencv", false, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Detect, blazeface_ort_640x360, "blazeface-ort", false, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Detect, blazeface_ort_1080p_tiled, "blazeface-ort", true, true)->Unit(benchmark::kMillisecond);

@@ -190,6 +190,7 @@ struct Pair { std::string a, b; bool same; };
 
 struct VerifyMetrics {
   double accuracy = 0, stddev = 0, tar_at_far_1e3 = 0, auc = 0, threshold = 0;
+  double threshold_at_far_1e3 = 0;  // the cosine that lets through 0.1 % of impostor pairs
 };
 
 // 10-fold protocol: threshold chosen on 9 folds, accuracy measured on the tenth.
@@ -243,6 +244,7 @@ VerifyMetrics verify_metrics(const std::vector<double>& scores, const std::vecto
   size_t tp = 0;
   for (double s : pos) tp += s > th;
   m.tar_at_far_1e3 = pos.empty() ? 0 : double(tp) / pos.size();
+  m.threshold_at_far_1e3 = th;
   // ROC AUC = P(score_pos > score_neg), ties half.
   std::vector<std::pair<double, int>> all;
   for (double s : pos) all.push_back({s, 1});
@@ -264,7 +266,7 @@ VerifyMetrics verify_metrics(const std::vector<double>& scores, const std::vecto
 
 Json metrics_json(const VerifyMetrics& m) {
   return Json{{"accuracy", m.accuracy}, {"std", m.stddev}, {"tar_at_far_1e-3", m.tar_at_far_1e3}, {"auc", m.auc},
-              {"threshold", m.threshold}};
+              {"threshold", m.threshold}, {"threshold_at_far_1e-3", m.threshold_at_far_1e3}};
 }
 
 // ---------------------------------------------------------------- eval lfw

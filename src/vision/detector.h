@@ -1,6 +1,7 @@
 #pragma once
 // Face detectors. One implementation per file:
-//   ultraface_detector.cpp  fr_detect (UltraFace RFB-320), ONNX Runtime or OpenCV DNN, tiled
+//   ultraface_detector.cpp  fr_detect (UltraFace RFB-320), ONNX Runtime or OpenCV DNN, tiled;
+//                           and multi-scale at any input size (fr_detect_any.onnx)
 //   blazeface_detector.cpp  MediaPipe BlazeFace back-256, letterboxed and tiled, with keypoints
 //   dlib_hog_detector.cpp   dlib's HOG frontal face detector (no network)
 //   haar_detector.cpp       OpenCV Haar cascade (no network)
@@ -42,6 +43,11 @@ Result<std::unique_ptr<Detector>> make_haar_detector(const std::string& cascade_
 // Catalogue models (config/model-catalogue.json, `argus models pull`), fixed input size:
 // UltraFace exports other than RFB-320 (RFB-640: 640x480) with the same tensors and decoder...
 std::unique_ptr<Detector> make_ultraface_detector(std::shared_ptr<InferenceBackend> backend, cv::Size input);
+// UltraFace RFB-320 at any input size (fr_detect_any.onnx from scripts/convert_ultraface_any.py:
+// outputs `scores` and raw `loc`, decoded here): whole-frame passes at a few scales instead of
+// tiles; the input sizes it would use for a frame are ultraface_multiscale_levels().
+std::unique_ptr<Detector> make_ultraface_multiscale_detector(std::shared_ptr<InferenceBackend> backend);
+std::vector<cv::Size> ultraface_multiscale_levels(cv::Size frame, const DetectOptions& opts);
 // ...and YuNet (yunet_n_320_320.onnx: 320x320, yunet_n_640_640.onnx: 640x640): BGR 0..255,
 // anchor-free outputs at strides 8/16/32, with 5 keypoints.
 std::unique_ptr<Detector> make_yunet_detector(std::shared_ptr<InferenceBackend> backend, cv::Size input);
@@ -98,6 +104,7 @@ class TiledDetector : public Detector {
 // Input/output tensor names of the detector models.
 inline const char* kUltraFaceInput = "input";
 inline const std::vector<std::string> kUltraFaceOutputs{"scores", "boxes"};
+inline const std::vector<std::string> kUltraFaceAnyOutputs{"scores", "loc"};
 inline const char* kBlazeFaceInput = "input:0";
 inline const std::vector<std::string> kBlazeFaceOutputs{"Identity:0", "Identity_2:0", "Identity_1:0", "Identity_3:0"};
 inline const char* kYuNetInput = "input";

@@ -147,6 +147,7 @@ Result<std::shared_ptr<Detector>> make_detector(const Spec& s, const std::string
     if (!h) return h.error();
     return std::shared_ptr<Detector>(std::move(*h));
   }
+  if (s.decoder == "ultraface-any") return std::shared_ptr<Detector>(make_ultraface_multiscale_detector(be));
   auto size = parse_size(s.input);
   if (!size) return Error::make("MODEL_LOAD_ERROR", "bad input size '" + s.input + "' (expected WxH)");
   if (s.decoder == "ultraface") return std::shared_ptr<Detector>(make_ultraface_detector(be, *size));
@@ -181,6 +182,7 @@ std::shared_ptr<LoadedModel> load_model(const Spec& s, const LoadContext& ctx) {
   std::string in_name = "input";
   std::vector<std::string> outs = {"output"};
   if (s.decoder == "ultraface") { in_name = kUltraFaceInput; outs = kUltraFaceOutputs; }
+  if (s.decoder == "ultraface-any") { in_name = kUltraFaceInput; outs = kUltraFaceAnyOutputs; }
   if (s.decoder == "blazeface") { in_name = kBlazeFaceInput; outs = kBlazeFaceOutputs; }
   if (s.decoder == "yunet") { in_name = kYuNetInput; outs = kYuNetOutputs; }
   if (s.id.rfind("faceapi", 0) == 0) outs = {"embedding"};
@@ -313,6 +315,8 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
   std::vector<Spec> specs = {
       {"ultraface-ort", "detector", "ort", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
       {"ultraface-opencv", "detector", "opencv", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
+      {"ultraface-ms-ort", "detector", "ort", "fr_detect_any.onnx", "any", fp + " (made any-size by scripts/convert_ultraface_any.py)", "",
+       "ultraface-any"},
       {"blazeface-ort", "detector", "ort", "blazeface_back256.onnx", "256x256", bf, "", "blazeface"},
       {"dlib-hog", "detector", "dlib", "", "any", "libdlib 19.24 (Debian)", "", "dlib"},
       {"haar", "detector", "opencv-haar", opts.haar_cascade, "any", "opencv-data 4.6 (Debian)", "", "haar"},
@@ -334,6 +338,7 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
   st.fallbacks = {
       {"ultraface-ort", {"ultraface-opencv", "dlib-hog"}},
       {"ultraface-opencv", {"dlib-hog"}},
+      {"ultraface-ms-ort", {"ultraface-ort", "ultraface-opencv", "dlib-hog"}},
       {"blazeface-ort", {"ultraface-ort", "ultraface-opencv", "dlib-hog"}},
       {"haar", {"dlib-hog"}},
       {"dlib-hog", {"haar"}},

@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "vision_test_util.h"
@@ -130,4 +131,60 @@ TEST(vision_detector, BlazeFaceKeypointsAreOnTheFace) {
   }
   EXPECT_LT(k[0].x, k[1].x);
   EXPECT_LT(k[0].y, k[3].y);
+}
+
+// The any-size model (fr_detect_any.onnx, cut by scripts/convert_ultraface_any.py) decoded
+// with our priors must equal the npm model's built-in decoding where both can run: 320x240.
+TEST(vision_detector, MultiScaleUltraFaceDecodesLikeTheOriginalAt320x240) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  auto ms = an->registry().get("ultraface-ms-ort");
+  auto tiled = an->registry().get("ultraface-ort");
+  ASSERT_TRUE(ms && tiled);
+  cv::Mat img = cv::imread(argus_test::sample(4));
+  ASSERT_FALSE(img.empty());
+  cv::Mat frame;
+  cv::resize(img, frame, cv::Size(320, 240), 0, 0, cv::INTER_AREA);
+  DetectOptions whole{0.3f, 24, false};
+  auto a = tiled->detector->detect(frame, whole);
+  auto b = ms->detector->detect(frame, whole);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_FALSE(a->empty());
+  ASSERT_EQ(a->size(), b->size());
+  auto by_x = [](const Detection& p, const Detection& q) { return p.box.x < q.box.x; };
+  std::sort(a->begin(), a->end(), by_x);
+  std::sort(b->begin(), b->end(), by_x);
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_NEAR((*a)[i].score, (*b)[i].score, 1e-5f);
+    EXPECT_NEAR((*a)[i].box.x, (*b)[i].box.x, 0.05f);
+    EXPECT_NEAR((*a)[i].box.y, (*b)[i].box.y, 0.05f);
+    EXPECT_NEAR((*a)[i].box.w, (*b)[i].box.w, 0.05f);
+    EXPECT_NEAR((*a)[i].box.h, (*b)[i].box.h, 0.05f);
+  }
+}
+
+// A 1080p frame takes two whole passes (large faces at 320x184, small ones at 960x544)
+// instead of 13 tiles, and still finds a 30 px face, and a 300 px face once.
+TEST(vision_detector, MultiScaleUltraFaceFindsSmallAndLargeFacesIn1080p) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  auto ms = an->registry().get("ultraface-ms-ort");
+  ASSERT_TRUE(ms);
+  DetectOptions o{0.6f, 24, true};
+  auto levels = ultraface_multiscale_levels(cv::Size(1920, 1080), o);
+  ASSERT_EQ(levels.size(), 2u);
+  EXPECT_EQ(levels[0], cv::Size(320, 184));
+  EXPECT_EQ(levels[1], cv::Size(960, 544));
+  EXPECT_EQ(ms->detector->passes_for(cv::Size(1920, 1080), o), 2);
+  cv::Mat src = cv::imread(argus_test::sample(4));
+  cv::Mat frame = background();
+  RectF small = paste_face(frame, src, cv::Rect(663, 58, 204, 249), 30, {1230, 610});
+  RectF large = paste_face(frame, src, cv::Rect(978, 248, 182, 179), 300, {500, 500});
+  auto d = ms->detector->detect(frame, o);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(found(*d, small)) << "30 px face";
+  int hits = 0;
+  for (const auto& x : *d) hits += iou(x.box, large) > 0.3f;
+  EXPECT_EQ(hits, 1) << "300 px face found exactly once";
+  EXPECT_LE(d->size(), 3u);
 }
