@@ -133,7 +133,7 @@ void mark_cuda_unusable(OrtRuntime& rt, const std::string& why, int index, bool 
   if (explicit_ask)
     spdlog::warn("vision: cuda:{} asked for but unusable ({}); models run on the CPU", index, why);
   else
-    spdlog::info("vision: device auto -> cpu ({})", why);
+    spdlog::debug("vision: device auto -> cpu ({})", why);
 }
 
 // A session on GPU `index`, or nullptr when the provider cannot be used: then the CPU runs the
