@@ -26,7 +26,7 @@ TEST(vision_registry, ListsModelsWithHashesAndLatency) {
       EXPECT_EQ(m["sha256"], "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
       EXPECT_GT(m["warmup_ms"]["p50"].get<double>(), 0.0);
       EXPECT_EQ(m["dim"], 512);
-      EXPECT_NEAR(m["threshold"].get<double>(), 0.28, 1e-6);
+      EXPECT_NEAR(m["threshold"].get<double>(), kFrFeatureThreshold, 1e-6);
       EXPECT_TRUE(m["active"].get<bool>());
     }
   }
