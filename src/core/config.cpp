@@ -33,7 +33,10 @@ Json default_config_tree() {
                  "frame_job_ttl_s": 600, "frame_job_max": 1000, "frame_snapshot_ttl_s": 86400,
                  "callback_max_attempts": 3, "callback_backoff_ms": 1000, "callback_timeout_ms": 5000,
                  "dead_letter_max": 100, "video_job_queue": 8, "video_job_max": 50, "video_job_ttl_s": 3600,
-                 "video_job_sample_fps": 5.0, "video_upload_max_bytes": 268435456}
+                 "video_job_sample_fps": 5.0, "video_upload_max_bytes": 268435456,
+                 "tracker": {"high_score": 0.6, "low_score": 0.1, "new_track_score": 0.7, "match_iou": 0.3,
+                             "appearance_weight": 0.5, "min_hits": 2, "max_lost": 30, "min_quality": 0.3,
+                             "embed_recheck_ms": 2000}}
   })");
 }
 
@@ -163,6 +166,19 @@ Status check_range(const std::string& key, long long v, long long lo, long long 
   return {};
 }
 
+// pipeline.tracker (src/tracking/tracker.h TrackerConfig): scores and weights are fractions.
+Status check_tracker(const Json& t) {
+  for (const char* k : {"high_score", "low_score", "new_track_score", "match_iou", "appearance_weight", "min_quality"}) {
+    double v = t.at(k).get<double>();
+    if (v < 0 || v > 1) return Error::make("CONFIG_ERROR", std::string("pipeline.tracker.") + k + " must be between 0 and 1");
+  }
+  for (auto st : {check_range("pipeline.tracker.min_hits", t.at("min_hits").get<long long>(), 1, 100),
+                  check_range("pipeline.tracker.max_lost", t.at("max_lost").get<long long>(), 1, 100000),
+                  check_range("pipeline.tracker.embed_recheck_ms", t.at("embed_recheck_ms").get<long long>(), 0, 3600000)})
+    if (!st) return st;
+  return {};
+}
+
 }  // namespace
 
 Result<Config> Config::load(const std::string& yaml_path, const std::map<std::string, std::string>& env,
@@ -236,6 +252,7 @@ Result<Config> Config::from_tree(Json tree) {
                   check_range("auth.refresh_ttl_s", c.auth.refresh_ttl_s, 60, 90 * 86400),
                   check_range("auth.login_attempts_per_minute", c.auth.login_attempts_per_minute, 1, 10000)})
     if (!st) return st.error();
+  if (auto st = check_tracker(tree.at("pipeline").at("tracker")); !st) return st.error();
   if (c.storage.backend != "sqlite")
     return Error::make("CONFIG_ERROR", "storage.backend must be 'sqlite' (postgres is not built yet)");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

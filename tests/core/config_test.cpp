@@ -51,6 +51,20 @@ TEST(Config, WrongTypeAndRangeAreErrors) {
   EXPECT_FALSE(Config::load("", {}, {{"log.level", "loud"}}).ok());
 }
 
+TEST(Config, TrackerKeysAreSettableAndRangeChecked) {
+  auto ok = Config::load("", {}, {{"pipeline.tracker.embed_recheck_ms", "500"}, {"pipeline.tracker.min_hits", "3"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->tree["pipeline"]["tracker"]["embed_recheck_ms"], 500);
+  EXPECT_EQ(ok->tree["pipeline"]["tracker"]["min_hits"], 3);
+  auto zero_hits = Config::load("", {}, {{"pipeline.tracker.min_hits", "0"}});
+  ASSERT_FALSE(zero_hits.ok());
+  EXPECT_NE(zero_hits.error().message.find("pipeline.tracker.min_hits"), std::string::npos);
+  auto score = Config::load("", {}, {{"pipeline.tracker.high_score", "1.5"}});
+  ASSERT_FALSE(score.ok());
+  EXPECT_NE(score.error().message.find("pipeline.tracker.high_score"), std::string::npos);
+  EXPECT_FALSE(Config::load("", {}, {{"pipeline.tracker.embed_recheck_ms", "-1"}}).ok());
+}
+
 TEST(Config, MalformedYamlIsAnError) {
   argus_test::TempDir dir;
   std::string path = dir.path() + "/argus.yaml";
