@@ -22,6 +22,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/allocator.h"
 #include "core/config.h"
 #include "ingest/frame_source.h"
 #include "pipeline/camera_manager.h"
@@ -147,6 +148,7 @@ Sample sample(const CameraManager& mgr, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  argus::tune_allocator();  // as argus serve does (src/core/allocator.h)
   std::string clip = std::string(ARGUS_SOURCE_DIR) + "/../shared/data/videos/faces_1920x1080.mp4";
   std::vector<int> cams = {1, 2, 3, 4, 6, 8, 10};
   int seconds = 30, inference_threads = -1;
@@ -307,7 +309,7 @@ int main(int argc, char** argv) {
     double dec = sum_decode_ms / rows, inf = sum_infer_ms / rows;
     double per_cam = (25 * dec + fps_limit * inf) / 1000.0;
     int threads = pcfg.inference_threads > 0 ? pcfg.inference_threads
-                                             : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) - 1);
+                                             : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
     std::printf("CPU-time bound on an idle machine: %.2f cores per camera (%.1f ms/decode, %.1f ms/analysis) -> %.1f cameras "
                 "per %ld cores; the pool's %d inference thread(s) -> at most %.1f cameras at %.0f fps\n",
                 per_cam, dec, inf, sysconf(_SC_NPROCESSORS_ONLN) / per_cam, sysconf(_SC_NPROCESSORS_ONLN), threads,

@@ -10,9 +10,11 @@
 #include "cli/models_commands.h"
 #include "cli/serve.h"
 #include "cli/vision_commands.h"
+#include "core/allocator.h"
 #include "core/config.h"
 
 int main(int argc, char** argv) {
+  argus::tune_allocator();
   CLI::App app{"Argus: self-hosted video intelligence (faces, tracking, events)"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: argus serve --data DIR

@@ -18,7 +18,7 @@
 namespace argus {
 
 struct PipelineConfig {
-  int inference_threads = 0;  // 0: cores - 1, at least 1
+  int inference_threads = 0;  // 0: one per core
   size_t frame_ring = 4;
   double default_fps_limit = 5;
   size_t push_queue = 8;      // pushed JPEGs waiting per websocket camera (oldest dropped)

@@ -64,7 +64,10 @@ InferencePool::LaneStats InferencePool::Lane::stats() const {
 }
 
 InferencePool::InferencePool(int threads) {
-  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  // One per core: decoding runs on the cameras' own threads and never waits for analysis (the
+  // rings drop), so leaving a core to decoding only idled it (docs/benchmarks.md: 2 -> 3
+  // cameras held on 2 cores).
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   workers_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { worker(); });
 }

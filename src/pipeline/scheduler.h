@@ -69,7 +69,7 @@ class InferencePool {
     Processor process_;
   };
 
-  // threads <= 0: hardware_concurrency - 1, at least 1.
+  // threads <= 0: one per core (hardware_concurrency), at least 1.
   explicit InferencePool(int threads);
   ~InferencePool();
   InferencePool(const InferencePool&) = delete;
