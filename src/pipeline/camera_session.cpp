@@ -25,13 +25,6 @@ double ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
 }
 constexpr double kEma = 0.1;  // latency smoothing: ~10 frames
 
-std::vector<Detection> detections_of(const std::vector<FaceObservation>& faces) {
-  std::vector<Detection> dets;
-  dets.reserve(faces.size());
-  for (const auto& f : faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
-  return dets;
-}
-
 struct EmbeddingCount {
   uint64_t computed = 0, skipped = 0;
 };

@@ -2,12 +2,16 @@
 
 namespace argus {
 
+std::vector<Detection> detections_of(const std::vector<FaceObservation>& faces) {
+  std::vector<Detection> dets;
+  dets.reserve(faces.size());
+  for (const auto& f : faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
+  return dets;
+}
+
 TrackedFrame track_frame(CameraId camera, Frame frame, AnalysisResult analysis, Tracker& tracker, int64_t time_ms) {
   auto start = SteadyClock::now();
-  std::vector<Detection> dets;
-  dets.reserve(analysis.faces.size());
-  for (const auto& f : analysis.faces) dets.push_back(Detection{f.box, f.score, f.embedding, f.quality});
-  auto tracked = tracker.update(dets, time_ms);
+  auto tracked = tracker.update(detections_of(analysis.faces), time_ms);
   auto done = SteadyClock::now();
 
   TrackedFrame out;

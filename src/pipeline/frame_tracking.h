@@ -10,6 +10,9 @@
 
 namespace argus {
 
+// The tracker's view of analysed faces (box, score, embedding, quality), in the same order.
+std::vector<Detection> detections_of(const std::vector<FaceObservation>& faces);
+
 struct TrackedFrame {
   FrameResult result;              // faces in the analyser's order, with their track ids
   std::vector<TrackEvent> events;  // track lifecycle events of this update
