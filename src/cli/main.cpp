@@ -12,9 +12,11 @@
 #include "cli/vision_commands.h"
 #include "core/allocator.h"
 #include "core/config.h"
+#include "core/log.h"
 
 int main(int argc, char** argv) {
   argus::tune_allocator();
+  argus::log_to_stderr();
   CLI::App app{"Argus: self-hosted video intelligence (faces, tracking, events)"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: argus serve --data DIR
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   identify->add_option("images", images, "images")->required()->check(CLI::ExistingFile);
   identify->callback([&] { std::exit(argus::cli::run_identify(opts, images)); });
 
-  argus::add_vision_commands(app);
+  argus::add_vision_commands(app, opts);
   argus::cli::add_models_commands(app, opts);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 using namespace argus::vision;
 
 struct CommonOpts {
+  const cli::GlobalOptions* global = nullptr;
   std::string config_path;
   std::string models_dir;
   std::string detector;
@@ -45,9 +46,19 @@ struct CommonOpts {
 
 Result<VisionConfig> load_vision_config(const CommonOpts& o) {
   std::map<std::string, std::string> overrides;
+  std::string config_path = o.config_path;
+  if (o.global) {
+    for (const auto& s : o.global->sets) {
+      auto eq = s.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return Error::make("BAD_CONFIG", "--set wants section.key=value, got '" + s + "'");
+      overrides[s.substr(0, eq)] = s.substr(eq + 1);
+    }
+    if (config_path.empty()) config_path = o.global->config_path;
+  }
   if (!o.models_dir.empty()) overrides["vision.models_dir"] = o.models_dir;
   if (!o.device.empty()) overrides["vision.device"] = o.device;
-  auto cfg = Config::load(o.config_path, process_environment(), overrides);
+  auto cfg = Config::load(config_path, process_environment(), overrides);
   if (!cfg) return cfg.error();
   auto vc = VisionConfig::from_json(cfg->tree);
   if (!vc) return vc.error();
@@ -896,9 +907,10 @@ int run_eval_sizes(const CommonOpts& co, const std::string& lfw, const std::vect
 
 }  // namespace
 
-void add_vision_commands(CLI::App& app) {
+void add_vision_commands(CLI::App& app, const cli::GlobalOptions& global) {
   // Options live as long as the App: owned by shared_ptrs captured in the callbacks.
   auto co = std::make_shared<CommonOpts>();
+  co->global = &global;
 
   auto* det = app.add_subcommand("detect", "detect faces in images");
   auto images = std::make_shared<std::vector<std::string>>();

@@ -5,5 +5,8 @@
 #include <string>
 
 namespace argus {
+// Sends logs to stderr: stdout carries command output (`argus detect --json`, tables), which a
+// warning must not spoil. Call first thing in main.
+void log_to_stderr();
 void setup_logging(const std::string& level);
 }  // namespace argus

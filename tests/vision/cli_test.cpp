@@ -64,6 +64,27 @@ TEST(vision_cli, DetectJson) {
   EXPECT_TRUE(f.contains("bbox") && f.contains("confidence") && f.contains("landmarks") && f.contains("quality"));
 }
 
+// A device that cannot be used (no GPU here; GPU 97 nowhere) is a warning on stderr: stdout stays
+// the JSON a script reads. The global --set reaches the vision commands (it used to be ignored).
+TEST(vision_cli, DeviceWarningKeepsStdoutJson) {
+  REQUIRE_MODELS();
+  if (!std::filesystem::exists(argus_bin())) GTEST_SKIP() << "argus binary not built";
+  for (const char* how : {"detect --device cuda:97", "--set vision.device=cuda:97 detect"}) {
+    int rc = 0;
+    std::string out =
+        run(argus_bin() + " " + how + " --json --models " + argus_test::models_dir() + " " + argus_test::sample(4), &rc);
+    ASSERT_EQ(rc, 0) << how << "\n" << out;
+    auto j = argus::Json::parse(out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << how << ": stdout is not JSON:\n" << out;
+    EXPECT_EQ(j["detections"][0]["count"], 4) << how;
+  }
+  int rc = 0;
+  std::string err = run("sh -c '" + argus_bin() + " --set vision.device=cuda:97 detect --json --models " +
+                            argus_test::models_dir() + " " + argus_test::sample(4) + " 2>&1 >/dev/null'",
+                        &rc);
+  EXPECT_NE(err.find("cuda:97"), std::string::npos) << "no warning about the device on stderr: " << err;
+}
+
 TEST(vision_cli, DetectRepeatReportsTiming) {
   REQUIRE_MODELS();
   if (!std::filesystem::exists(argus_bin())) GTEST_SKIP() << "argus binary not built";
