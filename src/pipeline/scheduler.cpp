@@ -25,8 +25,15 @@ void InferencePool::Lane::offer(Frame frame) {
       ++stats_.dropped;
     }
     ring_.push_back(std::move(frame));
+    newest_at_ = now;
   }
   pool_->cv_.notify_one();
+}
+
+SteadyClock::time_point InferencePool::Lane::ready_at() const {
+  if (ring_.empty()) return SteadyClock::time_point::max();
+  if (next_due_ == SteadyClock::time_point{} || newest_at_ >= next_due_) return next_due_;
+  return next_due_ + period_ / 2;  // stale: a fresh frame (offer() notifies) or this, whichever first
 }
 
 void InferencePool::Lane::set_fps_limit(double fps) {
@@ -115,8 +122,8 @@ void InferencePool::worker() {
       size_t idx = (cursor_ + k) % n;
       auto& lane = lanes_[idx];
       if (lane->busy_ || lane->ring_.empty()) continue;
-      if (now < lane->next_due_) {
-        earliest = std::min(earliest, lane->next_due_);
+      if (auto ready = lane->ready_at(); now < ready) {
+        earliest = std::min(earliest, ready);
         continue;
       }
       pick = lane;

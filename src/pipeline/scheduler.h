@@ -2,7 +2,10 @@
 // InferencePool: N threads shared by all cameras. Each camera has a Lane: a small ring of
 // its newest decoded frames (full ring: the OLDEST frame is dropped and counted). A worker
 // picks lanes round-robin, at most one frame per lane per 1/fps_limit seconds, always the
-// newest one (older frames are counted as skipped). A lane is never processed by two
+// newest one (older frames are counted as skipped). When a lane's slot comes and its newest
+// frame arrived before the slot began, the worker waits (up to half a period) for the next
+// frame instead: taking the stale one added its age, up to one source frame interval (40 ms
+// at 25 fps), to the latency of every detection. A lane is never processed by two
 // workers at once, so per-camera state (the tracker) needs no lock. Decoder threads only
 // take a short mutex in offer(); analysis never runs under it, so one camera's slow
 // analysis or stalled source never blocks another camera's decoding.
@@ -54,6 +57,8 @@ class InferencePool {
    private:
     friend class InferencePool;
     static SteadyClock::duration period_for(double fps);
+    // Under pool_->mu_: when this lane may be picked (time_point::max() when it has no frame).
+    SteadyClock::time_point ready_at() const;
     void count_slots(SteadyClock::time_point now);  // at each pick, under pool_->mu_
     InferencePool* pool_;
     CameraId camera_;
@@ -63,6 +68,7 @@ class InferencePool {
     std::deque<Frame> ring_;
     SteadyClock::time_point next_due_{};
     SteadyClock::time_point slot0_{}, waiting_since_{};  // slot grid origin; first frame since the last pick
+    SteadyClock::time_point newest_at_{};                // arrival of ring_.back()
     uint64_t slot_ = 0;                                  // slot of the last pick
     bool busy_ = false, removed_ = false;
     LaneStats stats_;

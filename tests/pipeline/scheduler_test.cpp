@@ -60,6 +60,45 @@ TEST(InferencePool, SamplesAtFpsLimitAndTakesNewestFrame) {
   EXPECT_GT(s.skipped + s.dropped, 200u);
 }
 
+// At a slot whose newest frame is older than the slot, the next frame is taken instead
+// (detections are then at most a frame interval newer); with no new frame within half a period
+// the stale one is taken after all, so a slow source is still analysed.
+TEST(InferencePool, TakesAFrameFromItsSlotRatherThanAStaleOne) {
+  InferencePool pool(1);
+  std::mutex mu;
+  std::vector<uint64_t> seen;
+  auto lane = pool.add_lane(1, 2, 4, [&](Frame&& f) {  // 2 fps: slots 500 ms apart, 250 ms grace
+    std::lock_guard lock(mu);
+    seen.push_back(f.seq);
+  });
+  auto count = [&] {
+    std::lock_guard lock(mu);
+    return seen.size();
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  lane->offer(make_frame(1));
+  ASSERT_TRUE(wait_until([&] { return count() == 1; }, 1s));
+  std::this_thread::sleep_until(t0 + 100ms);
+  lane->offer(make_frame(2));  // arrives before the next slot (t0 + 500 ms): stale there
+  std::this_thread::sleep_until(t0 + 620ms);
+  EXPECT_EQ(count(), 1u) << "the stale frame 2 was taken at its slot instead of waiting for a fresh one";
+  lane->offer(make_frame(3));
+  ASSERT_TRUE(wait_until([&] { return count() == 2; }, 1s));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(seen[1], 3u);
+  }
+  // No fresh frame after this one: it is taken half a period after its slot.
+  lane->offer(make_frame(4));
+  ASSERT_TRUE(wait_until([&] { return count() == 3; }, 2s));
+  pool.remove_lane(lane);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen[2], 4u);
+  auto s = lane->stats();
+  EXPECT_EQ(s.skipped, 1u);  // frame 2
+  EXPECT_EQ(s.missed, 0u);
+}
+
 TEST(InferencePool, SlowCameraNeverBlocksOthersAndRingDropsOldest) {
   InferencePool pool(2);
   std::atomic<int> fast_done{0};
