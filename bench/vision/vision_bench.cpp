@@ -9,6 +9,8 @@
 #include <memory>
 
 #include "vision/alignment.h"
+#include "vision/embedder.h"
+#include "vision/inference.h"
 #include "vision/face_analyzer.h"
 
 using namespace argus;
@@ -29,6 +31,7 @@ Fixture& fx() {
     c.models_dir = std::string(ARGUS_SOURCE_DIR) + "/models";
     c.device = "cpu";
     c.intra_op_threads = 1;
+    c.tile_threads = 0;  // CPU time per call is the calling thread's: keep all work on it
     RegistryOptions ro;
     ro.warmup_runs = 3;
     auto an = FaceAnalyzer::create(c, ro);
@@ -78,6 +81,19 @@ void Embed(benchmark::State& st, const char* id, bool flip) {
   for (auto _ : st) benchmark::DoNotOptimize(m->embedder->embed(fx().f1080, fx().face.landmarks5, flip));
 }
 
+// The same recogniser from a given file through ORT on one thread: the npm model against the
+// copy whose PRelu scripts/convert_prelu.py rewrote (the baseline of docs/benchmarks.md "Vision").
+void EmbedFile(benchmark::State& st, const char* file) {
+  BackendOptions o;
+  o.device = "cpu";
+  o.intra_op_threads = 1;
+  auto be = make_ort_backend(std::string(ARGUS_SOURCE_DIR) + "/models/" + file, "input", {"output"}, o);
+  if (!be) { st.SkipWithError(be.error().message.c_str()); return; }
+  auto emb = make_fr_feature_embedder(*be);
+  for (int i = 0; i < 3; ++i) (void)emb->embed(fx().f1080, fx().face.landmarks5, false);
+  for (auto _ : st) benchmark::DoNotOptimize(emb->embed(fx().f1080, fx().face.landmarks5, false));
+}
+
 void Attribute(benchmark::State& st, bool pose) {
   auto& reg = fx().an->registry();
   auto m = reg.get(pose ? "fr-pose-ort" : "fr-liveness-ort");
@@ -94,6 +110,36 @@ void Analyze(benchmark::State& st, bool full_hd) {
     auto faces = fx().an->analyze(img);
     n = faces.size();
   }
+  st.counters["faces"] = double(n);
+}
+
+// n faces in one call of fr_feature_ort.onnx (free batch dimension; forced here: on the CPU the
+// server sends one face per call, BackendOptions::max_batch); read time per call / n.
+void EmbedBatch(benchmark::State& st) {
+  BackendOptions o;
+  o.device = "cpu";
+  o.intra_op_threads = 1;
+  o.max_batch = 16;
+  auto be = make_ort_backend(std::string(ARGUS_SOURCE_DIR) + "/models/fr_feature_ort.onnx", "input", {"output"}, o);
+  if (!be) { st.SkipWithError(be.error().message.c_str()); return; }
+  auto emb = make_fr_feature_embedder(*be);
+  std::vector<std::vector<PointF>> l5s(size_t(st.range(0)), fx().face.landmarks5);
+  (void)emb->embed_batch(fx().f1080, l5s, false);
+  for (auto _ : st) benchmark::DoNotOptimize(emb->embed_batch(fx().f1080, l5s, false));
+  st.counters["faces"] = double(l5s.size());
+}
+
+// Latency of one 1080p analysis when the tiles are shared with one helper thread
+// (vision.tile_threads, the server's default on 2 cores): read the wall time.
+void AnalyzeTileHelpers(benchmark::State& st) {
+  VisionConfig c = fx().an->config();
+  c.tile_threads = 1;
+  RegistryOptions ro;
+  ro.warmup_runs = 1;
+  auto an = FaceAnalyzer::create(c, ro);
+  if (!an) { st.SkipWithError(an.error().message.c_str()); return; }
+  size_t n = 0;
+  for (auto _ : st) n = (*an)->analyze(fx().f1080).size();
   st.counters["faces"] = double(n);
 }
 
@@ -114,6 +160,8 @@ BENCHMARK(Landmarks)->Unit(benchmark::kMillisecond);
 BENCHMARK(Align)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Embed, fr_feature_ort, "fr-feature-ort", false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Embed, fr_feature_ort_flip, "fr-feature-ort", true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(EmbedFile, fr_feature_npm_model, "fr_feature.onnx")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(EmbedFile, fr_feature_prelu_rewritten, "fr_feature_ort.onnx")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Embed, fr_feature_opencv, "fr-feature-opencv", false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Embed, faceapi_resnet128_ort, "faceapi-resnet128-ort", false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Embed, faceapi_resnet128_opencv, "faceapi-resnet128-opencv", false)->Unit(benchmark::kMillisecond);
@@ -121,5 +169,8 @@ BENCHMARK_CAPTURE(Attribute, liveness, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Attribute, pose, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Analyze, full_640x360, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Analyze, full_1080p, true)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(EmbedBatch)->Arg(1)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond);
+BENCHMARK(AnalyzeTileHelpers)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

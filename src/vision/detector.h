@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/result.h"
 #include "vision/inference.h"
 #include "vision/nms.h"
@@ -25,6 +26,7 @@ struct DetectOptions {
   float threshold = 0.6f;
   float min_face_size = 24;  // pixels in the frame; drives the tiling plan
   bool tiling = true;        // false: the whole frame once
+  ParallelFor* parallel = nullptr;  // tiles of one frame also run on its helpers (TiledDetector)
 };
 
 class Detector {
@@ -62,20 +64,29 @@ class TiledDetector : public Detector {
 
   Result<std::vector<Detection>> detect(const cv::Mat& bgr, const DetectOptions& o) override {
     std::vector<Tile> tiles = tiles_for(bgr.size(), o);
-    Tensor in;  // reused by every tile
-    in.shape = {1, 3, in_.height, in_.width};
-    in.data.resize(size_t(3) * in_.width * in_.height);
-    std::vector<Detection> all, dets;
-    for (const Tile& t : tiles) {
-      dets.clear();
-      Status st = detect_tile(bgr, t, in, o.threshold, dets);
-      if (!st) return st.error();
+    std::vector<std::vector<Detection>> per_tile(tiles.size());
+    std::vector<Status> status(tiles.size());
+    auto one_tile = [&](size_t i) {
+      const Tile& t = tiles[i];
+      Tensor in;
+      in.shape = {1, 3, in_.height, in_.width};
+      in.data.resize(size_t(3) * in_.width * in_.height);
+      std::vector<Detection>& dets = per_tile[i];
+      status[i] = detect_tile(bgr, t, in, o.threshold, dets);
+      if (!status[i]) return;
       if (!t.whole_frame)
         std::erase_if(dets, [&](const Detection& d) {
           return touches_inner_edge(d.box, t.rect, bgr.size()) || std::max(d.box.w, d.box.h) > t.max_face;
         });
       dets = nms(std::move(dets), nms_iou_);
-      all.insert(all.end(), dets.begin(), dets.end());
+    };
+    if (o.parallel) o.parallel->run(tiles.size(), one_tile);
+    else
+      for (size_t i = 0; i < tiles.size(); ++i) one_tile(i);
+    std::vector<Detection> all;
+    for (size_t i = 0; i < tiles.size(); ++i) {  // in tile order: the same result either way
+      if (!status[i]) return status[i].error();
+      all.insert(all.end(), per_tile[i].begin(), per_tile[i].end());
     }
     if (tiles.size() > 1) all = nms(std::move(all), nms_iou_);
     // Faces smaller than asked for are noise at that size.

@@ -21,6 +21,20 @@ class Embedder {
   // landmarks5 in frame pixels (order of arcface_template_112()). flip: also embed the mirrored
   // face and average (slightly more accurate, two forward passes).
   virtual Result<std::vector<float>> embed(const cv::Mat& bgr, const std::vector<PointF>& landmarks5, bool flip) = 0;
+  // Several faces of one frame; the same embeddings as embed() one by one. Recognisers whose
+  // model takes a batch run them in as few calls as the backend allows.
+  virtual Result<std::vector<std::vector<float>>> embed_batch(const cv::Mat& bgr,
+                                                              const std::vector<std::vector<PointF>>& landmarks5,
+                                                              bool flip) {
+    std::vector<std::vector<float>> out;
+    out.reserve(landmarks5.size());
+    for (const auto& l5 : landmarks5) {
+      auto e = embed(bgr, l5, flip);
+      if (!e) return e.error();
+      out.push_back(std::move(*e));
+    }
+    return out;
+  }
   virtual int dim() const = 0;
   // Cosine similarity at which two faces are called the same person (LFW-calibrated,
   // docs/accuracy.md).

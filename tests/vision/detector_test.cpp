@@ -85,6 +85,33 @@ TEST(vision_detector, TilingFinds30PxFaceIn1080p) {
   EXPECT_LE(with->size(), 2u);
 }
 
+// vision.tile_threads: tiles shared with helper threads give exactly the sequential result.
+TEST(vision_detector, TilesOnHelperThreadsGiveTheSameFaces) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  auto det = an->registry().get("ultraface-ort");
+  ASSERT_TRUE(det);
+  cv::Mat img = cv::imread(argus_test::sample(5)), frame;
+  cv::resize(img, frame, cv::Size(1920, 1080));
+  DetectOptions seq{0.6f, 24, true};
+  ParallelFor helpers(2);
+  DetectOptions par = seq;
+  par.parallel = &helpers;
+  ASSERT_GT(det->detector->passes_for(frame.size(), seq), 2);
+  auto a = det->detector->detect(frame, seq);
+  for (int rep = 0; rep < 3; ++rep) {
+    auto b = det->detector->detect(frame, par);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size());
+    ASSERT_GE(a->size(), 4u);
+    for (size_t i = 0; i < a->size(); ++i) {
+      EXPECT_FLOAT_EQ((*a)[i].box.x, (*b)[i].box.x);
+      EXPECT_FLOAT_EQ((*a)[i].box.w, (*b)[i].box.w);
+      EXPECT_FLOAT_EQ((*a)[i].score, (*b)[i].score);
+    }
+  }
+}
+
 TEST(vision_detector, LargeFaceIsNotDuplicatedByTiles) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();

@@ -127,3 +127,41 @@ TEST(vision_embedder, FusedEmbeddingConcatenatesWeighted) {
   EXPECT_NEAR(cosine(f, f), 1.0, 1e-6);  // unit in, unit out when weights sum to 1
   EXPECT_NEAR(f[0], 0.5f, 1e-6);
 }
+
+// The faces of a frame in one call (fr_feature_ort.onnx has a free batch dimension) give the
+// embeddings of one call per face, with and without the flip trick; analyze() gives them too.
+TEST(vision_embedder, BatchedFacesEmbedAsOneByOne) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  cv::Mat img = cv::imread(argus_test::sample(5));
+  auto faces = an->analyze(img);
+  ASSERT_GE(faces.size(), 5u);
+  BackendOptions o;
+  o.device = "cpu";
+  o.max_batch = 4;  // 5 faces (10 inputs with flip): full and partial batches
+  auto be = make_ort_backend(argus_test::models_dir() + "/fr_feature_ort.onnx", "input", {"output"}, o);
+  ASSERT_TRUE(be.ok()) << be.error().message;
+  ASSERT_EQ((*be)->max_batch(), 4);
+  auto batched = make_fr_feature_embedder(*be);
+  BackendOptions single = o;
+  single.max_batch = 0;
+  auto be1 = make_ort_backend(argus_test::models_dir() + "/fr_feature_ort.onnx", "input", {"output"}, single);
+  ASSERT_TRUE(be1.ok());
+  EXPECT_EQ((*be1)->max_batch(), 1) << "the CPU sends one face per call by default";
+  auto one = make_fr_feature_embedder(*be1);
+  std::vector<std::vector<PointF>> l5s;
+  for (const auto& f : faces) l5s.push_back(f.landmarks5);
+  for (bool flip : {false, true}) {
+    auto b = batched->embed_batch(img, l5s, flip);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    ASSERT_EQ(b->size(), faces.size());
+    for (size_t i = 0; i < faces.size(); ++i) {
+      auto e = one->embed(img, l5s[i], flip);
+      ASSERT_TRUE(e.ok());
+      EXPECT_GT(cosine((*b)[i], *e), 0.9999f) << "face " << i << " flip " << flip;
+      if (!flip) {
+        EXPECT_GT(cosine(faces[i].embedding, *e), 0.9999f) << "analyze() face " << i;
+      }
+    }
+  }
+}

@@ -149,7 +149,7 @@ void expect_failed(const CmdResult& r, int rc, const std::string& why, const std
 // A models folder with the bundled models the registry needs (linked from models/) beside
 // what gets pulled into it.
 void link_bundled_models(const std::string& dir) {
-  for (const char* f : {"fr_detect.onnx", "fr_feature.onnx", "samples"})
+  for (const char* f : {"fr_detect.onnx", "fr_feature_ort.onnx", "samples"})
     fs::create_symlink(argus_test::models_dir() + "/" + f, dir + "/" + f);
 }
 

@@ -23,7 +23,8 @@ TEST(vision_registry, ListsModelsWithHashesAndLatency) {
     if (m["id"] == "fr-feature-ort") {
       saw_feature = true;
       EXPECT_EQ(m["status"], "ready");
-      EXPECT_EQ(m["sha256"], "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+      // scripts/models.sha256: fr_feature_ort.onnx (fr_feature.onnx after scripts/convert_prelu.py --free-batch)
+      EXPECT_EQ(m["sha256"], "9ffa1ff14c445e52b1e60dac95e32d50dbde6e59604983576ee54d64bdbca6b2");
       EXPECT_GT(m["warmup_ms"]["p50"].get<double>(), 0.0);
       EXPECT_EQ(m["dim"], 512);
       EXPECT_NEAR(m["threshold"].get<double>(), kFrFeatureThreshold, 1e-6);
