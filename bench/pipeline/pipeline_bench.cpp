@@ -1,5 +1,5 @@
 // pipeline_bench [--clip PATH] [--cameras 1,2,3,4,6,8,10] [--seconds 30] [--fps-limit 5]
-//                [--inference-threads K] [--embed-recheck-ms MS] [--no-analyzer]
+//                [--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--no-analyzer]
 // Issue 4 §10 "throughput", in one process, one command:
 // 1. Reference: `ffmpeg -threads 1 -i CLIP -an -f null -` (decode only) and our FfmpegSource
 //    on a file at full speed on one thread, both as frames per CPU-second.
@@ -77,8 +77,8 @@ struct ServeAnalyzer {
   std::unique_ptr<services::AuditService> audit;
   std::unique_ptr<services::RecognitionService> recognition;
 
-  bool load(const std::string& dir, std::string& why) {
-    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}});
+  bool load(const std::string& dir, int tile_threads, std::string& why) {
+    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}, {"vision.tile_threads", std::to_string(tile_threads)}});
     if (!cfg) {
       why = cfg.error().message;
       return false;
@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
   int seconds = 30, inference_threads = -1;
   std::optional<int64_t> embed_recheck_ms;
   double fps_limit = 5;
+  int tile_threads = 0;  // vision.tile_threads (the default)
   bool with_analyzer = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") seconds = std::stoi(v);
     else if (a == "--fps-limit") fps_limit = std::stod(v);
     else if (a == "--inference-threads") inference_threads = std::stoi(v);
+    else if (a == "--tile-threads") tile_threads = std::stoi(v);
     else if (a == "--embed-recheck-ms") embed_recheck_ms = std::stoll(v);
     else if (a == "--cameras") {
       cams.clear();
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
       for (std::string t; std::getline(ss, t, ',');) cams.push_back(std::stoi(t));
     } else {
       std::cerr << "usage: pipeline_bench [--clip PATH] [--cameras 1,2,4] [--seconds 30] [--fps-limit 5] "
-                   "[--inference-threads K] [--embed-recheck-ms MS] [--no-analyzer]\n";
+                   "[--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--no-analyzer]\n";
       return 2;
     }
   }
@@ -210,7 +212,7 @@ int main(int argc, char** argv) {
   PipelineConfig pcfg;
   if (with_analyzer) {
     std::string why;
-    if (!serve.load(tmp.path(), why)) {
+    if (!serve.load(tmp.path(), tile_threads, why)) {
       std::cerr << "face analyzer unavailable (" << why << "); run scripts/fetch-models.sh or pass --no-analyzer\n";
       return 1;
     }

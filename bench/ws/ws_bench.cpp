@@ -13,7 +13,8 @@
 //   ws_bench soak [--cameras 8] [--minutes 30] [--baseline-minutes 5] [--interval 10]
 //       the server's RSS every interval seconds; growth after the baseline, one subscriber of
 //       every camera reading all the time
-// Common: [--clip PATH] [--fps-limit 5] [--argus BIN] (default: the build's argus; or $ARGUS_BIN).
+// Common: [--clip PATH] [--fps-limit 5] [--argus BIN] (default: the build's argus; or $ARGUS_BIN),
+// [--set KEY=VALUE] (repeatable) passed to `argus serve`.
 //
 // "Frame received" is data.frame_ts of the detection_event: the wall-clock ms at which the
 // decoder handed the frame to the pipeline (ingest/ffmpeg_source.cpp); the client stamps
@@ -203,6 +204,7 @@ struct Options {
   std::string mode, clip = std::string(ARGUS_SOURCE_DIR) + "/../shared/data/videos/faces_1920x1080.mp4";
   int cameras = -1, seconds = 60, clients = 500, slow = 0;
   double minutes = 30, baseline_minutes = 5, interval = 10, fps_limit = 5;
+  std::vector<std::string> sets;  // --set KEY=VALUE for the server (repeatable)
 };
 
 // The RTSP peer, the server and N cameras on it, all live.
@@ -223,8 +225,9 @@ class Rig {
     rtsp_pid_ = child_named("python3");
     // Tokens must outlive the run (the hub closes clients whose token expired).
     int ttl = static_cast<int>(run_seconds) + 3600;
-    server_ = std::make_unique<argus_test::ArgusServer>(
-        std::vector<std::string>{"--set", "auth.access_ttl_s=" + std::to_string(ttl)});
+    std::vector<std::string> args{"--set", "auth.access_ttl_s=" + std::to_string(ttl)};
+    for (const auto& s : o.sets) args.insert(args.end(), {"--set", s});
+    server_ = std::make_unique<argus_test::ArgusServer>(args);
     pid_ = child_named("argus");
     token_ = server_->admin_token();
     for (int i = 0; i < o.cameras; ++i) {
@@ -455,7 +458,7 @@ int main(int argc, char** argv) {
   Options o;
   if (argc < 2) {
     std::cerr << "usage: ws_bench latency|fanout|soak [--cameras N] [--seconds S] [--clients C] [--slow K] [--minutes M]\n"
-                 "       [--baseline-minutes B] [--interval S] [--fps-limit F] [--clip PATH] [--argus BIN]\n";
+                 "       [--baseline-minutes B] [--interval S] [--fps-limit F] [--clip PATH] [--argus BIN] [--set KEY=VALUE]\n";
     return 2;
   }
   o.mode = argv[1];
@@ -471,6 +474,7 @@ int main(int argc, char** argv) {
     else if (a == "--fps-limit") o.fps_limit = std::stod(v);
     else if (a == "--clip") o.clip = v;
     else if (a == "--argus") setenv("ARGUS_BIN", v.c_str(), 1);
+    else if (a == "--set") o.sets.push_back(v);
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;

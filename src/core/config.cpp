@@ -19,7 +19,7 @@ Json default_config_tree() {
     "storage": {"data_dir": "./data", "media_dir": "./media", "backend": "sqlite"},
     "auth": {"access_ttl_s": 900, "refresh_ttl_s": 604800, "login_attempts_per_minute": 5},
     "log": {"level": "info"},
-    "vision": {"models_dir": "./models", "device": "auto", "intra_op_threads": 1, "tile_threads": -1,
+    "vision": {"models_dir": "./models", "device": "auto", "intra_op_threads": 1, "tile_threads": 0,
                "detector": "auto", "recognizer": "auto", "fusion": false,
                "detection_threshold": 0.6, "recognition_threshold": 0.0, "match_margin": 0.05,
                "min_face_size": 24, "min_quality": 0.3, "min_sharpness": 15.0,

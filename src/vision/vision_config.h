@@ -11,9 +11,11 @@ struct VisionConfig {
   std::string models_dir = "./models";
   std::string device = "auto";   // auto | cpu | cuda:N
   int intra_op_threads = 1;
-  // Helper threads that run one frame's detector tiles beside the thread analysing it (latency
-  // at 1080p: 13 tiles); -1: one per core but one, 0: none.
-  int tile_threads = -1;
+  // Helper threads that run one frame's detector tiles beside the thread analysing it; -1: one
+  // per core but one, 0: none. Off by default: on 2 cores one helper cut one camera's latency
+  // p95 85 -> 62 ms but gained nothing at 2 cameras and lost the 4th camera's throughput
+  // (docs/benchmarks.md, Pipeline section 7). For a box with cores to spare.
+  int tile_threads = 0;
   std::string detector = "auto";
   std::string recognizer = "auto";
   bool fusion = false;
