@@ -35,16 +35,23 @@ namespace argus::cli {
 
 namespace fs = std::filesystem;
 
-std::optional<Config> load_config(const GlobalOptions& o) {
+Result<std::map<std::string, std::string>> set_overrides(const std::vector<std::string>& sets) {
   std::map<std::string, std::string> overrides;
-  for (const auto& s : o.sets) {
+  for (const auto& s : sets) {
     auto eq = s.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "argus: --set needs section.key=value, got '" << s << "'\n";
-      return std::nullopt;
-    }
+    if (eq == std::string::npos) return Error::make("BAD_CONFIG", "--set needs section.key=value, got '" + s + "'");
     overrides[s.substr(0, eq)] = s.substr(eq + 1);
   }
+  return overrides;
+}
+
+std::optional<Config> load_config(const GlobalOptions& o) {
+  auto sets = set_overrides(o.sets);
+  if (!sets) {
+    std::cerr << "argus: " << sets.error().message << "\n";
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> overrides = std::move(*sets);
   if (!o.data_dir.empty()) overrides["storage.data_dir"] = o.data_dir;
   if (o.port >= 0) overrides["server.port"] = std::to_string(o.port);
   if (!o.host.empty()) overrides["server.host"] = o.host;

@@ -1,9 +1,11 @@
 #pragma once
 // The subcommands that need a data directory: serve, config print, user add/passwd/list.
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "core/result.h"
 
 namespace argus::cli {
 
@@ -16,6 +18,9 @@ struct GlobalOptions {
   std::string host;
   bool demo_camera = false;
 };
+
+// The --set KEY=VALUE flags as config overrides; an error names the malformed one.
+Result<std::map<std::string, std::string>> set_overrides(const std::vector<std::string>& sets);
 
 // Loads the configuration: file < environment < flags. Prints the error and returns nullopt.
 std::optional<Config> load_config(const GlobalOptions& o);

@@ -48,12 +48,9 @@ Result<VisionConfig> load_vision_config(const CommonOpts& o) {
   std::map<std::string, std::string> overrides;
   std::string config_path = o.config_path;
   if (o.global) {
-    for (const auto& s : o.global->sets) {
-      auto eq = s.find('=');
-      if (eq == std::string::npos || eq == 0)
-        return Error::make("BAD_CONFIG", "--set wants section.key=value, got '" + s + "'");
-      overrides[s.substr(0, eq)] = s.substr(eq + 1);
-    }
+    auto sets = cli::set_overrides(o.global->sets);
+    if (!sets) return sets.error();
+    overrides = std::move(*sets);
     if (config_path.empty()) config_path = o.global->config_path;
   }
   if (!o.models_dir.empty()) overrides["vision.models_dir"] = o.models_dir;

@@ -48,19 +48,16 @@ void ParallelFor::helper() {
   pthread_setname_np(pthread_self(), "argus-parallel");
   std::unique_lock lock(mu_);
   while (true) {
+    std::shared_ptr<Loop> loop;
     work_cv_.wait(lock, [&] {
-      if (stop_) return true;
       for (auto& l : loops_)
-        if (l->next < l->n) return true;
-      return false;
+        if (l->next < l->n) {
+          loop = l;
+          break;
+        }
+      return stop_ || loop;
     });
     if (stop_) return;
-    std::shared_ptr<Loop> loop;
-    for (auto& l : loops_)
-      if (l->next < l->n) {
-        loop = l;
-        break;
-      }
     size_t i;
     while (take(*loop, i)) {
       lock.unlock();

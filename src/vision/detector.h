@@ -66,11 +66,8 @@ class TiledDetector : public Detector {
     std::vector<Tile> tiles = tiles_for(bgr.size(), o);
     std::vector<std::vector<Detection>> per_tile(tiles.size());
     std::vector<Status> status(tiles.size());
-    auto one_tile = [&](size_t i) {
+    auto one_tile = [&](size_t i, Tensor& in) {
       const Tile& t = tiles[i];
-      Tensor in;
-      in.shape = {1, 3, in_.height, in_.width};
-      in.data.resize(size_t(3) * in_.width * in_.height);
       std::vector<Detection>& dets = per_tile[i];
       status[i] = detect_tile(bgr, t, in, o.threshold, dets);
       if (!status[i]) return;
@@ -80,9 +77,15 @@ class TiledDetector : public Detector {
         });
       dets = nms(std::move(dets), nms_iou_);
     };
-    if (o.parallel) o.parallel->run(tiles.size(), one_tile);
-    else
-      for (size_t i = 0; i < tiles.size(); ++i) one_tile(i);
+    if (o.parallel) {
+      o.parallel->run(tiles.size(), [&](size_t i) {
+        Tensor in = input_tensor();  // one per tile: tiles run on several threads
+        one_tile(i, in);
+      });
+    } else {
+      Tensor in = input_tensor();  // reused by every tile
+      for (size_t i = 0; i < tiles.size(); ++i) one_tile(i, in);
+    }
     std::vector<Detection> all;
     for (size_t i = 0; i < tiles.size(); ++i) {  // in tile order: the same result either way
       if (!status[i]) return status[i].error();
@@ -105,6 +108,12 @@ class TiledDetector : public Detector {
   const cv::Size in_;
 
  private:
+  Tensor input_tensor() const {
+    Tensor in;
+    in.shape = {1, 3, in_.height, in_.width};
+    in.data.resize(size_t(3) * in_.width * in_.height);
+    return in;
+  }
   std::vector<Tile> tiles_for(cv::Size frame, const DetectOptions& o) const {
     return o.tiling ? plan_tiles(frame, in_, o.min_face_size, model_min_face_)
                     : std::vector<Tile>{{cv::Rect(0, 0, frame.width, frame.height), true}};
