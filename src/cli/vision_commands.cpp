@@ -354,8 +354,44 @@ std::vector<PointF> variant_points(const AlignVariant& v, const std::vector<Poin
   return p;
 }
 
-int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool fusion, bool flip,
-                 bool given_landmarks, int limit_pairs, bool align_variants) {
+struct LfwEvalOptions {
+  std::string data;
+  bool json = false, fusion = false, flip = false, given_landmarks = false, align_variants = false;
+  int limit_pairs = 0;
+  std::string dump_dir;  // per-pair scores and embeddings, for fusion studies outside argus
+};
+
+// Writes <dir>/scores.csv (fold, same, cosine per recogniser) and <dir>/embeddings.tsv
+// (image, recogniser, values): what choosing fusion weights or score normalisation needs,
+// without embedding LFW again for every trial.
+bool dump_lfw_scores(const std::string& dir, const std::vector<std::string>& names, const auto& embs,
+                     const std::vector<bool>& same, size_t per_fold, const std::vector<double>& s_fr,
+                     const std::vector<double>& s_fa, const std::vector<double>& s_fused) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::ofstream sc(dir + "/scores.csv"), em(dir + "/embeddings.tsv");
+  if (!sc || !em) { std::cerr << "cannot write to " << dir << "\n"; return false; }
+  sc << "fold,same,fr_feature,faceapi_resnet128,fusion\n";
+  for (size_t i = 0; i < same.size(); ++i)
+    sc << i / per_fold << ',' << int(same[i]) << ',' << s_fr[i] << ',' << s_fa[i] << ',' << s_fused[i] << '\n';
+  auto row = [&](const std::string& name, const char* rec, const std::vector<float>& e) {
+    if (e.empty()) return;
+    em << name << '\t' << rec;
+    for (float x : e) em << '\t' << x;
+    em << '\n';
+  };
+  for (size_t i = 0; i < names.size(); ++i) {
+    row(names[i], "fr_feature", embs[i].fr);
+    row(names[i], "faceapi_resnet128", embs[i].fa);
+  }
+  return bool(sc) && bool(em);
+}
+
+int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
+  const std::string& data = o.data;
+  const bool json = o.json, fusion = o.fusion, flip = o.flip, given_landmarks = o.given_landmarks,
+             align_variants = o.align_variants;
+  const int limit_pairs = o.limit_pairs;
   auto vc = load_vision_config(co);
   if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
   std::ifstream pf(data + "/pairs.txt");
@@ -483,6 +519,10 @@ int run_eval_lfw(const CommonOpts& co, const std::string& data, bool json, bool 
   if (fr) per["fr-feature"] = metrics_json(verify_metrics(s_fr, same, folds));
   if (fa) per["faceapi-resnet128"] = metrics_json(verify_metrics(s_fa, same, folds));
   if (fr && fa) per["fusion"] = metrics_json(verify_metrics(s_fused, same, folds));
+  if (!o.dump_dir.empty() &&
+      !dump_lfw_scores(o.dump_dir, names, embs, same, std::max<size_t>(1, pairs.size() / size_t(folds)), s_fr, s_fa,
+                       s_fused))
+    return 1;
   std::string key = fusion ? "fusion" : (primary.rfind("faceapi", 0) == 0 ? "faceapi-resnet128" : "fr-feature");
   if (!per.contains(key)) { std::cerr << "recogniser " << key << " not available\n"; return 1; }
   Json out = per[key];
@@ -936,24 +976,19 @@ void add_vision_commands(CLI::App& app, const cli::GlobalOptions& global) {
   auto* ev = app.add_subcommand("eval", "measure accuracy on evaluation data");
   ev->require_subcommand(1);
   auto* lfw = ev->add_subcommand("lfw", "LFW View-2 verification (10-fold)");
-  auto lfw_dir = std::make_shared<std::string>();
-  auto lfw_json = std::make_shared<bool>(false);
-  auto lfw_fusion = std::make_shared<bool>(false);
-  auto lfw_flip = std::make_shared<bool>(false);
-  auto lfw_given = std::make_shared<bool>(false);
-  auto lfw_limit = std::make_shared<int>(0);
-  auto lfw_variants = std::make_shared<bool>(false);
-  lfw->add_option("--data", *lfw_dir, "directory with images/ and pairs.txt")->required();
-  lfw->add_flag("--json", *lfw_json, "JSON output (accuracy, std, tar_at_far_1e-3, auc, failures)");
-  lfw->add_flag("--fusion", *lfw_fusion, "report the fused recognisers");
-  lfw->add_flag("--flip", *lfw_flip, "embed mirrored faces too");
-  lfw->add_flag("--given-landmarks", *lfw_given, "align from landmarks_5pt.txt instead of our detector");
-  lfw->add_option("--pairs", *lfw_limit, "use only this many pairs (spread over the folds)");
-  lfw->add_flag("--alignment-variants", *lfw_variants,
+  auto lfw_opts = std::make_shared<LfwEvalOptions>();
+  lfw->add_option("--data", lfw_opts->data, "directory with images/ and pairs.txt")->required();
+  lfw->add_flag("--json", lfw_opts->json, "JSON output (accuracy, std, tar_at_far_1e-3, auc, failures)");
+  lfw->add_flag("--fusion", lfw_opts->fusion, "report the fused recognisers");
+  lfw->add_flag("--flip", lfw_opts->flip, "embed mirrored faces too");
+  lfw->add_flag("--given-landmarks", lfw_opts->given_landmarks, "align from landmarks_5pt.txt instead of our detector");
+  lfw->add_option("--pairs", lfw_opts->limit_pairs, "use only this many pairs (spread over the folds)");
+  lfw->add_flag("--alignment-variants", lfw_opts->align_variants,
                 "also score fr_feature with each 68->5 point / landmark-pass variant (docs/accuracy.md)");
+  lfw->add_option("--dump", lfw_opts->dump_dir, "write scores.csv and embeddings.tsv to this directory");
   add_common(lfw, *co);
   lfw->callback([=] {
-    int rc = run_eval_lfw(*co, *lfw_dir, *lfw_json, *lfw_fusion, *lfw_flip, *lfw_given, *lfw_limit, *lfw_variants);
+    int rc = run_eval_lfw(*co, *lfw_opts);
     if (rc) throw CLI::RuntimeError(rc);
   });
 

@@ -55,10 +55,10 @@ float cosine(const std::vector<float>& a, const std::vector<float>& b);  // dot 
 inline constexpr float kFrFeatureThreshold = 0.35f;
 inline constexpr float kFaceApiThreshold = 0.92f;
 
-// Score fusion of two recognisers: each cosine is mapped so its threshold sits at 0, scaled by
-// the spread of that recogniser's scores, then averaged. The fused threshold is 0.
-// Embedding fusion for a gallery: concatenate sqrt(w_i) * e_i so that dot products add up
-// to the weighted sum of cosines (see FaceAnalyzer::fused_threshold).
+// Fusion of two recognisers as one embedding for the gallery: concatenate sqrt(w_i) * e_i, so
+// that the dot product of two fused vectors is the weighted sum of the two cosines (weights
+// adding up to 1 keep the fused vector unit length). Weights and threshold in use:
+// kFusionWeights / kFusionThreshold (face_analyzer.h).
 struct FusionWeights {
   float w_fr = 0.5f, w_faceapi = 0.5f;
 };

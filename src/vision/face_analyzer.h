@@ -65,9 +65,15 @@ class FaceAnalyzer {
 };
 
 // Fused-embedding id and its match threshold (docs/accuracy.md).
-inline constexpr const char* kFusionEmbedderId = "fusion:fr-feature+faceapi-resnet128";
-inline constexpr float kFusionThreshold = 0.63f;  // FAR 1e-3 on LFW (0.625), as embedder.h
-inline constexpr FusionWeights kFusionWeights{0.5f, 0.5f};
+// The id names the weights: fused vectors made with other weights live in another embedding
+// space, so enrolments made with the old 0.5/0.5 weights ("fusion:fr-feature+faceapi-resnet128")
+// land in a gallery of their own instead of being compared with the new ones.
+inline constexpr const char* kFusionEmbedderId = "fusion:fr-feature+faceapi-resnet128:w20-80";
+inline constexpr float kFusionThreshold = 0.80f;  // FAR 1e-3 on LFW (0.800 / 0.801 with flip)
+// face-api's cosines spread over ~0.6-1.0, fr_feature's over ~-0.2-1.0: weights 0.2/0.8 give
+// each a similar say (docs/accuracy.md "Fusion weights"; 0.5/0.5 was fr_feature with a little
+// face-api: 99.30 %, 0.2/0.8 99.38 %, 99.45 % with flip).
+inline constexpr FusionWeights kFusionWeights{0.2f, 0.8f};
 
 // Draws boxes, landmarks and scores (for `argus detect --draw`).
 void draw_faces(cv::Mat& bgr, const std::vector<Face>& faces);

@@ -1,9 +1,13 @@
 // The vision commands of the argus binary, end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+
+#include <unistd.h>
 
 #include "core/json.h"
 #include "vision_test_util.h"
@@ -127,4 +131,44 @@ TEST(vision_cli, EvalLfwJsonKeys) {
   for (const char* k : {"accuracy", "std", "tar_at_far_1e-3", "auc", "failures"}) EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_GE(j["accuracy"].get<double>(), 0.9);
   EXPECT_EQ(j["failures"], 0);
+}
+
+// --dump writes one scores.csv row per pair (scores that agree with the reported recognisers)
+// and one embeddings.tsv row per image and recogniser.
+TEST(vision_cli, EvalLfwDumpsScoresAndEmbeddings) {
+  if (auto why = lfw_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto dir = std::filesystem::temp_directory_path() / ("argus-lfw-dump-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto j = lfw_json("eval lfw --pairs 20 --dump " + dir.string());
+  ASSERT_TRUE(j.is_object());
+  std::ifstream sc(dir / "scores.csv"), em(dir / "embeddings.tsv");
+  ASSERT_TRUE(sc && em);
+  std::string line;
+  std::getline(sc, line);
+  EXPECT_EQ(line, "fold,same,fr_feature,faceapi_resnet128,fusion");
+  int rows = 0, same = 0, folds_seen = 0, last_fold = -1;
+  double same_fr = 0, diff_fr = 0;
+  while (std::getline(sc, line)) {
+    int fold = 0, is_same = 0;
+    double fr = 0, fa = 0, fused = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%d,%lf,%lf,%lf", &fold, &is_same, &fr, &fa, &fused), 5) << line;
+    if (fold != last_fold) { ++folds_seen; last_fold = fold; }
+    // The fused score is the weighted sum of the two cosines (kFusionWeights).
+    EXPECT_NEAR(fused, argus::vision::kFusionWeights.w_fr * fr + argus::vision::kFusionWeights.w_faceapi * fa, 1e-4);
+    (is_same ? same_fr : diff_fr) += fr;
+    same += is_same;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 20);
+  EXPECT_EQ(same, 10);
+  EXPECT_EQ(folds_seen, 10);
+  EXPECT_GT(same_fr / 10, diff_fr / 10 + 0.2);  // genuine pairs score clearly higher
+  int emb_rows = 0;
+  while (std::getline(em, line)) {
+    auto fields = std::count(line.begin(), line.end(), '\t') + 1;
+    EXPECT_TRUE(fields == 2 + 512 || fields == 2 + 128) << fields;
+    ++emb_rows;
+  }
+  EXPECT_GE(emb_rows, 2 * 20);  // two recognisers, at least 20 distinct images among 40
+  std::filesystem::remove_all(dir);
 }
