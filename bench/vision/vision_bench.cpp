@@ -113,6 +113,19 @@ void Analyze(benchmark::State& st, bool full_hd) {
   st.counters["faces"] = double(n);
 }
 
+// A 1080p frame whose faces all belong to settled tracks, the common case on a live camera:
+// nothing is embedded. `filtered`: the live path (an embed_filter that declines every face, so
+// one landmark pass per face); otherwise embed = false without a filter (two passes, as before
+// the second pass was deferred to embedded faces). Their difference is the saving per frame.
+void AnalyzeSettled(benchmark::State& st, bool filtered) {
+  AnalyzeOptions o = fx().an->default_options();
+  if (filtered) o.embed_filter = [](const std::vector<Face>& faces) { return std::vector<bool>(faces.size(), false); };
+  else o.embed = false;
+  size_t n = 0;
+  for (auto _ : st) n = fx().an->analyze(fx().f1080, o).size();
+  st.counters["faces"] = double(n);
+}
+
 // n faces in one call of fr_feature_ort.onnx (free batch dimension; forced here: on the CPU the
 // server sends one face per call, BackendOptions::max_batch); read time per call / n.
 void EmbedBatch(benchmark::State& st) {
@@ -170,6 +183,8 @@ BENCHMARK_CAPTURE(Attribute, pose, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Analyze, full_640x360, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Analyze, full_1080p, true)->Unit(benchmark::kMillisecond);
 
+BENCHMARK_CAPTURE(AnalyzeSettled, two_landmark_passes, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(AnalyzeSettled, live_filter_one_pass, true)->Unit(benchmark::kMillisecond);
 BENCHMARK(EmbedBatch)->Arg(1)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(AnalyzeTileHelpers)->Unit(benchmark::kMillisecond)->UseRealTime();
 

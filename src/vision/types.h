@@ -70,7 +70,8 @@ struct AnalyzeOptions {
   std::string embedder;           // empty: the registry's active recogniser
   // With embed: called once, after landmarks and quality and before any embedding, with every
   // face found (no embeddings yet); one flag per face, true = embed it. Lets the live pipeline
-  // leave out faces whose track is already recognised. Empty: embed every face.
+  // leave out faces whose track is already recognised. Empty: embed every face. With a filter,
+  // faces left out keep the first landmark pass's points (the second runs for embedded faces).
   std::function<std::vector<bool>(const std::vector<Face>& faces)> embed_filter;
 };
 

@@ -130,3 +130,45 @@ TEST(vision_analyzer, LevelledLandmarkCropFollowsRotation) {
   for (size_t j = 0; j < 5; ++j)
     EXPECT_LT(std::hypot(l5g[j].x - l5e[j].x, l5g[j].y - l5e[j].y), 0.1f * iod) << "point " << j;
 }
+
+// With an embed_filter (the live path), the second landmark pass runs only for faces that get
+// embedded: those come out exactly as without a filter (points and embedding), the others keep
+// the first pass's points (what fr_landmark gives on the detection box) and no embedding.
+TEST(vision_analyzer, SecondLandmarkPassOnlyForEmbeddedFaces) {
+  REQUIRE_MODELS();
+  auto an = argus_test::shared_analyzer();
+  cv::Mat img = cv::imread(argus_test::sample(4));
+  AnalyzeOptions all;
+  auto plain = an->analyze(img, all);
+  ASSERT_GE(plain.size(), 2u);
+  AnalyzeOptions some;
+  some.embed_filter = [](const std::vector<Face>& faces) {
+    std::vector<bool> v(faces.size(), false);
+    for (size_t i = 0; i < v.size(); i += 2) v[i] = true;  // every other face
+    return v;
+  };
+  auto filtered = an->analyze(img, some);
+  ASSERT_EQ(filtered.size(), plain.size());
+  auto lm = an->registry().get(an->registry().active("landmarker"));
+  ASSERT_TRUE(lm && lm->landmarker);
+  for (size_t i = 0; i < plain.size(); ++i) {
+    ASSERT_EQ(filtered[i].landmarks5.size(), 5u);
+    if (i % 2 == 0) {
+      for (size_t k = 0; k < 5; ++k) {
+        EXPECT_FLOAT_EQ(filtered[i].landmarks5[k].x, plain[i].landmarks5[k].x) << i;
+        EXPECT_FLOAT_EQ(filtered[i].landmarks5[k].y, plain[i].landmarks5[k].y) << i;
+      }
+      ASSERT_EQ(filtered[i].embedding.size(), plain[i].embedding.size());
+      EXPECT_GT(cosine(filtered[i].embedding, plain[i].embedding), 0.9999f) << i;
+    } else {
+      EXPECT_TRUE(filtered[i].embedding.empty()) << i;
+      auto first = lm->landmarker->landmarks68(img, filtered[i].box);
+      ASSERT_TRUE(first.ok());
+      auto five = five_from_68(*first);
+      for (size_t k = 0; k < 5; ++k) {
+        EXPECT_FLOAT_EQ(filtered[i].landmarks5[k].x, five[k].x) << i;
+        EXPECT_FLOAT_EQ(filtered[i].landmarks5[k].y, five[k].y) << i;
+      }
+    }
+  }
+}
