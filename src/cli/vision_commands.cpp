@@ -388,14 +388,10 @@ bool dump_lfw_scores(const std::string& dir, const std::vector<std::string>& nam
 }
 
 int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
-  const std::string& data = o.data;
-  const bool json = o.json, fusion = o.fusion, flip = o.flip, given_landmarks = o.given_landmarks,
-             align_variants = o.align_variants;
-  const int limit_pairs = o.limit_pairs;
   auto vc = load_vision_config(co);
   if (!vc) { std::cerr << "config: " << vc.error().message << "\n"; return 2; }
-  std::ifstream pf(data + "/pairs.txt");
-  if (!pf) { std::cerr << "cannot read " << data << "/pairs.txt\n"; return 2; }
+  std::ifstream pf(o.data + "/pairs.txt");
+  if (!pf) { std::cerr << "cannot read " << o.data << "/pairs.txt\n"; return 2; }
   int folds = 10, per_fold = 300;
   pf >> folds >> per_fold;
   std::vector<Pair> pairs;
@@ -413,10 +409,10 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
     if (t.size() == 3) pairs.push_back({img_path(t[0], std::stoi(t[1])), img_path(t[0], std::stoi(t[2])), true});
     else if (t.size() == 4) pairs.push_back({img_path(t[0], std::stoi(t[1])), img_path(t[2], std::stoi(t[3])), false});
   }
-  if (limit_pairs > 0 && size_t(limit_pairs) < pairs.size()) {
+  if (o.limit_pairs > 0 && size_t(o.limit_pairs) < pairs.size()) {
     // Keep the fold structure: the first limit/folds pairs of each half of each fold.
     std::vector<Pair> kept;
-    size_t fold_n = pairs.size() / size_t(folds), take = size_t(limit_pairs) / size_t(folds);
+    size_t fold_n = pairs.size() / size_t(folds), take = size_t(o.limit_pairs) / size_t(folds);
     for (int f = 0; f < folds; ++f)
       for (size_t i = 0; i < take; ++i) {
         size_t half = fold_n / 2;
@@ -426,8 +422,8 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
     pairs = std::move(kept);
   }
   std::map<std::string, std::vector<PointF>> given;
-  if (given_landmarks)
-    for (auto& g : read_given_points(data)) given[g.path] = std::move(g.l5);
+  if (o.given_landmarks)
+    for (auto& g : read_given_points(o.data)) given[g.path] = std::move(g.l5);
   std::vector<std::string> names;
   for (const auto& p : pairs) { names.push_back(p.a); names.push_back(p.b); }
   std::sort(names.begin(), names.end());
@@ -441,7 +437,7 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
 
   struct Emb { std::vector<float> fr, fa; bool detected = false; std::vector<std::vector<float>> var; };
   auto lm = an->registry().get(an->registry().active("landmarker"));
-  if (align_variants && (!lm || !lm->landmarker || !fr || given_landmarks)) {
+  if (o.align_variants && (!lm || !lm->landmarker || !fr || o.given_landmarks)) {
     std::cerr << "--alignment-variants needs fr_landmark and fr_feature, and no --given-landmarks\n";
     return 2;
   }
@@ -449,11 +445,11 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
   std::atomic<int> failures{0};
   auto t0 = std::chrono::steady_clock::now();
   parallel_for(names.size(), 2, "lfw images", [&](size_t i) {
-    cv::Mat img = cv::imread(data + "/images/" + names[i], cv::IMREAD_COLOR);
+    cv::Mat img = cv::imread(o.data + "/images/" + names[i], cv::IMREAD_COLOR);
     if (img.empty()) { ++failures; return; }
     std::vector<PointF> l5;
     std::optional<RectF> box;
-    if (given_landmarks && given.count(names[i])) {
+    if (o.given_landmarks && given.count(names[i])) {
       l5 = given[names[i]];
       embs[i].detected = true;
     } else {
@@ -472,7 +468,7 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
         l5 = {{106, 113}, {146, 113}, {126, 136}, {110, 157}, {142, 157}};
       }
     }
-    if (align_variants) {
+    if (o.align_variants) {
       std::vector<PointF> p1, p2;  // the analyzer's points are pass 2: redo both from the box
       if (box)
         if (auto r = lm->landmarker->landmarks68(img, *box)) p1 = std::move(*r);
@@ -482,12 +478,12 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
       for (const auto& v : kAlignVariants) {
         const auto& src = v.second_pass ? p2 : p1;
         std::vector<PointF> pts = src.size() == 68 ? variant_points(v, src) : l5;
-        auto e = fr->embedder->embed(img, pts, flip);
+        auto e = fr->embedder->embed(img, pts, o.flip);
         embs[i].var.push_back(e ? std::move(*e) : std::vector<float>{});
       }
     }
-    if (fr) if (auto e = fr->embedder->embed(img, l5, flip)) embs[i].fr = std::move(*e);
-    if (fa) if (auto e = fa->embedder->embed(img, l5, flip)) embs[i].fa = std::move(*e);
+    if (fr) if (auto e = fr->embedder->embed(img, l5, o.flip)) embs[i].fr = std::move(*e);
+    if (fa) if (auto e = fa->embedder->embed(img, l5, o.flip)) embs[i].fa = std::move(*e);
   });
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -507,7 +503,7 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
     s_fused.push_back(fused);
   }
   Json per{};
-  if (align_variants) {
+  if (o.align_variants) {
     Json vj = Json::object();
     for (size_t k = 0; k < std::size(kAlignVariants); ++k) {
       std::vector<double> sv;
@@ -523,7 +519,7 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
       !dump_lfw_scores(o.dump_dir, names, embs, same, std::max<size_t>(1, pairs.size() / size_t(folds)), s_fr, s_fa,
                        s_fused))
     return 1;
-  std::string key = fusion ? "fusion" : (primary.rfind("faceapi", 0) == 0 ? "faceapi-resnet128" : "fr-feature");
+  std::string key = o.fusion ? "fusion" : (primary.rfind("faceapi", 0) == 0 ? "faceapi-resnet128" : "fr-feature");
   if (!per.contains(key)) { std::cerr << "recogniser " << key << " not available\n"; return 1; }
   Json out = per[key];
   out["recognizer"] = key;
@@ -531,10 +527,10 @@ int run_eval_lfw(const CommonOpts& co, const LfwEvalOptions& o) {
   out["pairs"] = pairs.size();
   out["images"] = names.size();
   out["seconds"] = secs;
-  out["detector"] = given_landmarks ? "given-landmarks" : an->registry().active("detector");
-  out["flip"] = flip;
+  out["detector"] = o.given_landmarks ? "given-landmarks" : an->registry().active("detector");
+  out["flip"] = o.flip;
   out["all"] = per;
-  if (json) {
+  if (o.json) {
     std::cout << out.dump(2) << "\n";
   } else {
     std::printf("LFW %zu pairs, %zu images in %.1f s, detection failures %d (%s)\n", pairs.size(), names.size(), secs,

@@ -63,6 +63,6 @@ struct FusionWeights {
   float w_fr = 0.5f, w_faceapi = 0.5f;
 };
 std::vector<float> fuse_embeddings(const std::vector<float>& fr, const std::vector<float>& faceapi,
-                                   const FusionWeights& w = {});
+                                   const FusionWeights& w);
 
 }  // namespace argus::vision

@@ -160,7 +160,8 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
   // the others keep their first-pass points, which are good enough for quality and overlays,
   // and a settled track's face costs one fr_landmark forward instead of two.
   const bool defer_second_pass = opts.embed && static_cast<bool>(opts.embed_filter);
-  std::vector<std::shared_ptr<const LoadedModel>> lm_used(faces.size());  // whose 68 points each face has
+  // The landmarker that gave each face its points (lm_chain keeps it alive for this call).
+  std::vector<const LoadedModel*> lm_used(faces.size(), nullptr);
   auto second_pass = [&](const LoadedModel& m, Face& f) {
     if (f.landmarks68.size() != 68) return;
     // A crop re-centred on the first pass's points: placed as the detector's crops place faces
@@ -179,8 +180,7 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
         if (!r) return r.error();
         f.landmarks68 = std::move(*r);
         f.landmarks5 = five_from_68(f.landmarks68);
-        for (const auto& c : lm_chain)
-          if (c.get() == &m) lm_used[i] = c;
+        lm_used[i] = &m;
         if (!defer_second_pass) second_pass(m, f);
         return {};
       });

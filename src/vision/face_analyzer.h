@@ -72,7 +72,7 @@ inline constexpr const char* kFusionEmbedderId = "fusion:fr-feature+faceapi-resn
 inline constexpr float kFusionThreshold = 0.80f;  // FAR 1e-3 on LFW (0.800 / 0.801 with flip)
 // face-api's cosines spread over ~0.6-1.0, fr_feature's over ~-0.2-1.0: weights 0.2/0.8 give
 // each a similar say (docs/accuracy.md "Fusion weights"; 0.5/0.5 was fr_feature with a little
-// face-api: 99.30 %, 0.2/0.8 99.38 %, 99.45 % with flip).
+// face-api: 99.30 %; 0.2/0.8: 99.35 %, 99.40 % with flip, by `argus eval lfw --fusion`).
 inline constexpr FusionWeights kFusionWeights{0.2f, 0.8f};
 
 // Draws boxes, landmarks and scores (for `argus detect --draw`).
