@@ -71,6 +71,12 @@ double field(const std::string& s, const char* key) {
   if (p == std::string::npos) return NAN;
   return std::strtod(s.c_str() + p + std::strlen(key), nullptr);
 }
+// How often `key` occurs in s.
+size_t count(const std::string& s, const char* key) {
+  size_t n = 0;
+  for (auto p = s.find(key); p != std::string::npos; p = s.find(key, p + 1)) ++n;
+  return n;
+}
 // The value of a Prometheus sample line `name ` (no labels); 0 when absent.
 double metric(const std::string& text, const std::string& name) {
   auto p = text.find("\n" + name + " ");
@@ -83,6 +89,8 @@ struct Delivery {
   int64_t camera, seq;
   double frame_ts, processed_at, received;  // epoch ms
   double queue_ms, analyze_ms;              // data.timings: receive -> analysis start, analysis (wall)
+  double detect_ms, landmarks_ms, embed_ms; // data.timings: the analyser's largest stages (wall)
+  double faces;                             // faces in the frame
 };
 
 // Many WebSocket clients on one io_context (run by one thread). A normal client subscribes
@@ -176,7 +184,8 @@ class Clients {
         if (c->keep) {
           Delivery d{c->id, static_cast<int64_t>(field(s, "\"camera_id\":")), static_cast<int64_t>(field(s, "\"frame_seq\":")),
                      field(s, "\"frame_ts\":"), field(s, "\"processed_at\":"), now, field(s, "\"queue_ms\":"),
-                     field(s, "\"analyze_ms\":")};
+                     field(s, "\"analyze_ms\":"), field(s, "\"detect_ms\":"), field(s, "\"landmarks_ms\":"),
+                     field(s, "\"embed_ms\":"), static_cast<double>(count(s, "\"track_id\":"))};
           std::lock_guard lock(mu_);
           deliveries_.push_back(d);
         }
@@ -331,8 +340,12 @@ int run_latency(Options o) {
   auto d = clients.take_deliveries();
   w.print(rig.ids().size());
   clients.stop();
-  std::vector<double> total, pipeline, queue, analyze, delivery;
+  std::vector<double> total, pipeline, queue, analyze, delivery, detect, landmarks, embed, faces;
   for (const auto& x : d) {
+    detect.push_back(x.detect_ms);
+    landmarks.push_back(x.landmarks_ms);
+    embed.push_back(x.embed_ms);
+    faces.push_back(x.faces);
     total.push_back(x.received - x.frame_ts);
     pipeline.push_back(x.processed_at - x.frame_ts);
     queue.push_back(x.queue_ms);
@@ -345,6 +358,10 @@ int run_latency(Options o) {
   print_latency("  frame received -> result (queue+analyse+track):", pipeline);
   print_latency("    of which waiting for the pool (queue_ms):", queue);
   print_latency("    of which analysis, wall (analyze_ms):", analyze);
+  print_latency("      detect (tiled):", detect);
+  print_latency("      landmarks:", landmarks);
+  print_latency("      embed:", embed);
+  print_latency("      faces per frame (count, not ms):", faces);
   print_latency("  result -> delivered (sink, hub, socket):", delivery);
   std::printf("load after: %s\n", loadavg().c_str());
   return 0;

@@ -320,7 +320,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
            int64_t id = req.id_param();
            auto cam = c.cameras.get(id, *req.principal);
            if (!cam) return error_response(cam.error());
-           auto jpeg = live.manager.latest_jpeg(id);
+           auto jpeg = live.frames.latest_jpeg(id, live.jpeg_quality);
            if (!jpeg) return json_error(409, "CONFLICT", "The camera has no frame yet (not running or not connected)");
            return jpeg_response(std::move(*jpeg));
          }});
@@ -336,28 +336,32 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
            if (!fps) return error_response(fps.error());
            auto width = query_int(req, "width", 64, 1920);
            if (!width) return error_response(width.error());
-           if (!live.manager.is_running(id)) return json_error(409, "CONFLICT", "The camera is not running");
+           if (!live.frames.has_source(id))
+             return json_error(409, "CONFLICT", "The camera is not running and no frames were pushed for it");
            Response resp;
            resp.content_type = "multipart/x-mixed-replace; boundary=argusframe";
            resp.headers.push_back({"X-Accel-Buffering", "no"});
            auto interval = std::chrono::microseconds(static_cast<int64_t>(1e6 / fps->value_or(10.0)));
            int w = static_cast<int>(width->value_or(0));
-           CameraManager& mgr = live.manager;
+           const LiveFrames& frames = live.frames;
            int quality = live.jpeg_quality;
-           resp.stream = [&mgr, id, interval, w, quality](StreamWriter& out) {
+           resp.stream = [&frames, id, interval, w, quality](StreamWriter& out) {
              auto& streams = obs::Registry::global().gauge("argus_mjpeg_streams", "Open MJPEG streams");
              streams.add(1);
+             // A frame is new when its (seq, arrival) differs: session and pushed frames count
+             // their seq separately.
              uint64_t last_seq = 0;
+             int64_t last_ts = 0;
              auto next = SteadyClock::now();
-             while (out.open() && mgr.is_running(id)) {
+             while (out.open() && frames.has_source(id)) {
                auto now = SteadyClock::now();
                if (now < next) {
                  // Short sleeps so a server shutdown (open() false) is noticed promptly.
                  std::this_thread::sleep_for(std::min<SteadyClock::duration>(next - now, std::chrono::milliseconds(50)));
                  continue;
                }
-               auto frame = mgr.latest_frame(id);
-               if (!frame || frame->empty() || frame->seq == last_seq) {
+               auto frame = frames.latest_frame(id);
+               if (!frame || frame->empty() || (frame->seq == last_seq && frame->received_unix_ms == last_ts)) {
                  next = now + std::chrono::milliseconds(10);
                  continue;
                }
@@ -365,7 +369,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
                if (w > 0 && w < frame->width()) {
                  auto bytes = encode_jpeg_scaled(frame->bgr, w, quality);
                  jpeg.assign(bytes.begin(), bytes.end());
-               } else if (auto j = mgr.latest_jpeg(id)) {
+               } else if (auto j = frames.latest_jpeg(id, quality)) {
                  jpeg = std::move(*j);  // cached by the session, shared by every viewer
                }
                if (jpeg.empty()) {
@@ -379,6 +383,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
                part += "\r\n";
                if (!out.write(part)) break;
                last_seq = frame->seq;
+               last_ts = frame->received_unix_ms;
                next = now + interval;
              }
              streams.add(-1);

@@ -9,11 +9,13 @@
 #include "events/live_cache.h"
 #include "events/ws_hub.h"
 #include "pipeline/camera_manager.h"
+#include "pipeline/live_frames.h"
 
 namespace argus::api {
 
 struct LiveContext {
   CameraManager& manager;
+  const LiveFrames& frames;  // the live view's pictures: the session's or pushed frames
   events::LiveCache& cache;
   events::WsHub& hub;
   std::string blob_dir;    // <data>/blobs (sighting snapshots live under snapshots/)

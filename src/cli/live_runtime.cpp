@@ -40,7 +40,7 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   cache_ = std::make_unique<events::LiveCache>(live_ms);
   hub_ = std::make_unique<events::WsHub>(
       events::HubConfig{}, [&auth = ctx_.auth](const std::string& token) { return auth.authenticate(token); },
-      [this](CameraId id) { return manager_ ? manager_->latest_frame(id) : std::nullopt; }, [this] { return performance(); });
+      [this](CameraId id) { return frames_ ? frames_->latest_frame(id) : std::nullopt; }, [this] { return performance(); });
 
   events::SightingWriterConfig wcfg;
   wcfg.blob_dir = deps_.blob_dir;
@@ -63,9 +63,10 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   // Pushed frames have no "next frame" to end a track: sighting_close_ms without one ends it.
   pushed_ = std::make_shared<PushedFrames>(pcfg.tracker, deps_.matcher, sink,
                                            std::chrono::milliseconds(p.value("sighting_close_ms", int64_t{5000})));
+  frames_ = std::make_unique<LiveFrames>(*manager_, pushed_.get());
 
   routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
-      *manager_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
+      *manager_, *frames_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
   api::add_live_routes(deps_.app, *routes_ctx_);
 
   ctx_.cameras.on_change = [this](int64_t id, const std::string& what) { on_camera_change(id, what); };

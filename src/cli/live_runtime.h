@@ -21,6 +21,7 @@
 #include "events/sighting_writer.h"
 #include "events/ws_hub.h"
 #include "pipeline/camera_manager.h"
+#include "pipeline/live_frames.h"
 #include "pipeline/pushed_frames.h"
 
 namespace argus::cli {
@@ -75,6 +76,7 @@ class LiveRuntime {
   std::shared_ptr<events::LiveSink> live_sink_;
   std::unique_ptr<CameraManager> manager_;  // after the sinks: destroyed (cameras stopped) first
   std::shared_ptr<PushedFrames> pushed_;    // likewise
+  std::unique_ptr<LiveFrames> frames_;      // reads manager_ and pushed_: destroyed before them
   std::unique_ptr<api::LiveContext> routes_ctx_;
 };
 

@@ -72,10 +72,28 @@ std::optional<std::vector<uint64_t>> PushedFrames::process(CameraId id, Frame fr
   to_public_ids(tracked);
   tracked.result.timings_ms["total_ms"] = std::chrono::duration<double, std::milli>(SteadyClock::now() - received).count();
   if (sink_) deliver(*sink_, tracked);
+  {
+    std::lock_guard frame_lock(cam->latest_mu);
+    cam->latest = std::move(tracked.result.frame);
+  }
   std::vector<uint64_t> ids;
   ids.reserve(tracked.result.faces.size());
   for (const auto& f : tracked.result.faces) ids.push_back(f.track_id);
   return ids;
+}
+
+std::shared_ptr<PushedFrames::Camera> PushedFrames::find(CameraId id) const {
+  std::lock_guard lock(mu_);
+  auto it = cameras_.find(id);
+  return it == cameras_.end() ? nullptr : it->second;
+}
+
+std::optional<Frame> PushedFrames::latest_frame(CameraId id) const {
+  auto cam = find(id);
+  if (!cam) return std::nullopt;
+  std::lock_guard lock(cam->latest_mu);
+  if (cam->latest.empty()) return std::nullopt;
+  return cam->latest;
 }
 
 void PushedFrames::end_camera(CameraId id) {

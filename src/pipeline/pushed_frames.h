@@ -53,6 +53,10 @@ class PushedFrames {
   // Ends the camera's open tracks now and forgets its tracker (camera deleted or stopped).
   void end_camera(CameraId camera);
 
+  // The camera's last tracked frame (shared pixels, read-only; seq counts this camera's pushed
+  // frames), for the live view; nullopt before its first frame or once the camera was ended.
+  std::optional<Frame> latest_frame(CameraId camera) const;
+
  private:
   struct Camera {
     explicit Camera(const TrackerConfig& c, const IdentityMatcher& m) : tracker(c, m) {}
@@ -63,9 +67,13 @@ class PushedFrames {
     SteadyClock::time_point last_frame;  // arrival of the last frame tracked
     bool tracking = false;               // tracks (perhaps tentative) since the last flush
     bool ended = false;                  // end_camera()/stop() ran: no more frames
+    // The live view reads the last frame without waiting for a frame being tracked (mu).
+    mutable std::mutex latest_mu;
+    Frame latest;
   };
 
   std::shared_ptr<Camera> camera(CameraId id);
+  std::shared_ptr<Camera> find(CameraId id) const;
   // Ends cam's tracks (caller holds cam.mu) and hands their events to the sink.
   void flush_locked(CameraId id, Camera& cam);
   // Ends cam's tracks when idle_close passed since its last frame; returns when to look again.

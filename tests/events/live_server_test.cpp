@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "integration/argus_server.h"
+#include "integration/http_stream.h"
 #include "integration/ws_client.h"
 
 using namespace argus_test;
@@ -30,47 +31,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 bool run(const std::string& cmd) { return std::system(cmd.c_str()) == 0; }
-
-struct SomeCtx {
-  std::string* body;
-  size_t want;
-};
-size_t on_some_body(char* p, size_t s, size_t n, void* ud) {
-  auto* x = static_cast<SomeCtx*>(ud);
-  x->body->append(p, s * n);
-  return x->body->size() >= x->want ? 0 : s * n;  // 0 aborts the transfer: we have enough
-}
-size_t on_header(char* p, size_t s, size_t n, void* ud) {
-  std::string line(p, s * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string k = line.substr(0, colon), v = line.substr(colon + 1);
-    for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    while (!v.empty() && v.front() == ' ') v.erase(v.begin());
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
-    (*static_cast<std::map<std::string, std::string>*>(ud))[k] = v;
-  }
-  return s * n;
-}
-
-// GET a streaming URL and stop after `bytes` (or the deadline): status, headers, body.
-HttpResult get_some(int port, const std::string& path, size_t bytes, long timeout_s = 10) {
-  HttpResult r;
-  SomeCtx ctx{&r.body, bytes};
-  CURL* c = curl_easy_init();
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &ctx);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_some_body);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(c);
-  return r;
-}
 
 size_t count(const std::string& hay, const std::string& needle) {
   size_t n = 0;

@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <set>
 #include <thread>
 
 #include "frames/frame_helpers.h"
 #include "integration/argus_server.h"
+#include "integration/http_stream.h"
 #include "integration/ws_client.h"
 
 using namespace argus_test;
@@ -165,6 +167,65 @@ TEST_F(FramesLive, PushedFramesJoinTheCamerasLiveViewWebSocketAndHistory) {
 
   // Deleting the camera ends its open tracks at once (no error, no stray sightings later).
   EXPECT_EQ(client().del("/api/v1/cameras/" + sid, admin_).status, 200);
+}
+
+// A camera fed only through process-frame shows its pushed frames in the live view (snapshot,
+// MJPEG, WebSocket video), each picture labelled with the frame_seq / frame_ts its detections
+// carry, so the dashboard draws the boxes on the right picture.
+TEST_F(FramesLive, PushedFramesShowInTheLiveVideo) {
+  int64_t cam = make_camera("Pushed lobby");
+  std::string sid = std::to_string(cam);
+  EXPECT_EQ(client().get("/api/v1/cameras/" + sid + "/snapshot", admin_).status, 409) << "no frame yet";
+
+  WsClient ws(server_->port(), "/api/v1/ws?token=" + admin_);
+  ASSERT_TRUE(ws.read_type("connection_established"));
+  ws.send({{"type", "subscribe"}, {"camera_id", cam}, {"video", {{"fps", 5}, {"width", 320}}}});
+  ASSERT_TRUE(ws.read_type("subscribed"));
+
+  auto r = push(cam, "video_" + sid, photo_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto live = client().get("/api/v1/detections/live?camera_id=" + sid, admin_);
+  ASSERT_EQ(live.status, 200) << live.body;
+  const Json result = live.json()["data"]["results"][0];
+  const uint64_t seq = result["frame_seq"];
+  const int64_t ts = result["frame_ts"];
+  EXPECT_EQ(seq, 1u) << "the camera's first pushed frame";
+
+  auto snap = client().get("/api/v1/cameras/" + sid + "/snapshot", admin_);
+  ASSERT_EQ(snap.status, 200) << snap.body.substr(0, 200);
+  EXPECT_EQ(snap.headers["content-type"], "image/jpeg");
+  ASSERT_GT(snap.body.size(), 1000u);
+  EXPECT_EQ(static_cast<unsigned char>(snap.body[0]), 0xFF);
+  EXPECT_EQ(static_cast<unsigned char>(snap.body[1]), 0xD8);
+
+  // MJPEG: the stream starts with the last pushed frame, then waits for the next push.
+  auto mj = get_some(server_->port(), "/api/v1/cameras/" + sid + "/mjpeg?fps=10&token=" + admin_, 2000, 3);
+  EXPECT_EQ(mj.status, 200) << mj.body.substr(0, 200);
+  EXPECT_NE(mj.body.find("X-Frame-Seq: " + std::to_string(seq) + "\r\n"), std::string::npos) << mj.body.substr(0, 200);
+  EXPECT_NE(mj.body.find("X-Frame-Timestamp: " + std::to_string(ts) + "\r\n"), std::string::npos) << mj.body.substr(0, 200);
+
+  // WebSocket video: 16-byte header (u32 camera, u32 seq, f64 timestamp ms, little-endian) + JPEG.
+  WsClient::Msg video;
+  ASSERT_TRUE(ws.read_until([&](const WsClient::Msg& m) {
+    if (!m.binary) return false;
+    video = m;
+    return true;
+  }, 10s)) << "no video frame for a pushed-only camera";
+  ASSERT_GT(video.data.size(), 18u);
+  uint32_t vcam = 0, vseq = 0;
+  double vts = 0;
+  std::memcpy(&vcam, video.data.data(), 4);  // the test host is little-endian (x86-64)
+  std::memcpy(&vseq, video.data.data() + 4, 4);
+  std::memcpy(&vts, video.data.data() + 8, 8);
+  EXPECT_EQ(vcam, static_cast<uint32_t>(cam));
+  EXPECT_EQ(vseq, seq);
+  EXPECT_EQ(static_cast<int64_t>(vts), ts);
+  EXPECT_EQ(static_cast<unsigned char>(video.data[16]), 0xFF);
+  EXPECT_EQ(static_cast<unsigned char>(video.data[17]), 0xD8);
+
+  // Deleted: no live view any more.
+  EXPECT_EQ(client().del("/api/v1/cameras/" + sid, admin_).status, 200);
+  EXPECT_EQ(client().get("/api/v1/cameras/" + sid + "/snapshot", admin_).status, 404);
 }
 
 TEST_F(FramesLive, ExternalCameraIsAnsweredOnlyAndUnknownArgusCameraIs404) {

@@ -75,11 +75,7 @@ class HttpClient {
     return request("PUT", path, body.dump(), {"Content-Type: application/json"}, token);
   }
 
- private:
-  static size_t on_body(char* p, size_t s, size_t n, void* ud) {
-    static_cast<std::string*>(ud)->append(p, s * n);
-    return s * n;
-  }
+  // libcurl header callback: lower-case name -> value into a std::map (get_some uses it too).
   static size_t on_header(char* p, size_t s, size_t n, void* ud) {
     std::string line(p, s * n);
     auto colon = line.find(':');
@@ -90,6 +86,12 @@ class HttpClient {
       while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
       (*static_cast<std::map<std::string, std::string>*>(ud))[k] = v;
     }
+    return s * n;
+  }
+
+ private:
+  static size_t on_body(char* p, size_t s, size_t n, void* ud) {
+    static_cast<std::string*>(ud)->append(p, s * n);
     return s * n;
   }
   std::string base_;
