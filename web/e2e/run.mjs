@@ -479,6 +479,24 @@ await step("events timeline shows the enrolled person's sighting", async () => {
   return `${n} sightings shown, ${m} of ${personName}`;
 });
 
+await step('dashboard counts the sightings and links a camera to its events', async () => {
+  await nav('Dashboard');
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  const box = page.getByTestId('sighting-stats');
+  await box.waitFor({ timeout: 15000 });
+  const total = Number((await box.locator('dd').first().textContent()) ?? '0');
+  const r = await apiCall('GET', '/detections/statistics?period=24h', adminToken);
+  if (!(total > 0)) throw new Error(`dashboard shows ${total} sightings in 24 h; the API says ${r.json?.data?.total}`);
+  const camLink = page.getByRole('table', { name: 'Sightings per camera' }).getByRole('link', { name: cameraName });
+  await camLink.scrollIntoViewIfNeeded();
+  await shot('09b-dashboard-stats.png', 'Dashboard: sightings in the last 24 hours (identified, unknown, people), per hour and per camera.');
+  await camLink.click();
+  await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+  const sel = page.getByLabel('Camera', { exact: true });
+  await page.waitForFunction((id) => document.querySelector('#ev-camera')?.value === String(id), cameraId, { timeout: 10000 });
+  return `${total} sightings on the dashboard (API: ${r.json?.data?.total}); camera filter ${await sel.inputValue()}`;
+});
+
 await step('attendance and system pages render', async () => {
   await nav('Attendance');
   await page.getByRole('heading', { name: 'Attendance', level: 1 }).waitFor();

@@ -8,14 +8,6 @@ import { mockFetch, ok, renderAt, signIn } from '../test/util';
 beforeAll(() => {
   URL.createObjectURL = () => 'blob:csv';
   URL.revokeObjectURL = () => {};
-  // Recharts' ResponsiveContainer needs ResizeObserver
-  if (!('ResizeObserver' in globalThis)) {
-    (globalThis as any).ResizeObserver = class {
-      observe() {}
-      unobserve() {}
-      disconnect() {}
-    };
-  }
 });
 afterEach(() => vi.unstubAllGlobals());
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
 import type { Camera, Pagination } from '../api/types';
 import { ErrorBanner, Pager, StatusBadge } from '../components/ui';
@@ -71,6 +72,7 @@ export function DashboardPage() {
         ))}
       </ul>
       <Pager pagination={data?.pagination as Pagination | undefined} onPage={setPage} />
+      <SightingStats />
     </section>
   );
 }
@@ -96,4 +98,105 @@ function usePeopleInView(ids: number[]): Record<number, number> {
     };
   }, [sock, key]);
   return counts;
+}
+
+export type StatsPeriod = '1h' | '24h' | '7d';
+
+/** GET /detections/statistics: sightings (one per track) that started in the period. */
+export interface SightingStatistics {
+  period: StatsPeriod;
+  total: number;
+  identified: number;
+  unknown: number;
+  unique_persons: number;
+  per_camera: { camera_id: number; camera_name: string; count: number }[];
+  per_hour: { start: string; count: number; identified: number; unknown: number }[];
+  truncated?: boolean;
+}
+
+const PERIODS: { value: StatsPeriod; label: string }[] = [
+  { value: '1h', label: 'Last hour' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+];
+
+/** Hour buckets as chart rows, labelled in local time (with the day for a week). */
+export function hourRows(stats: SightingStatistics) {
+  return stats.per_hour.map((h) => {
+    const d = new Date(h.start);
+    const hh = `${String(d.getHours()).padStart(2, '0')}:00`;
+    const label = stats.period === '7d' ? `${d.getMonth() + 1}/${d.getDate()} ${hh}` : hh;
+    return { hour: label, identified: h.identified, unknown: h.unknown };
+  });
+}
+
+/** Who was seen lately: counts for a period, per hour (identified vs unknown) and per camera. */
+export function SightingStats() {
+  const [period, setPeriod] = useState<StatsPeriod>('24h');
+  const { data, error, reload } = useAsync(
+    (signal) => api.get<SightingStatistics>('/detections/statistics', { period }, signal),
+    [period],
+  );
+  useInterval(reload, 30000);
+  const stats = data?.data;
+  const cams = [...(stats?.per_camera ?? [])].sort((a, b) => b.count - a.count).slice(0, 8);
+  return (
+    <div className="panel" aria-labelledby="stats-title">
+      <div className="page-head">
+        <h2 id="stats-title">Sightings</h2>
+        <div className="field inline">
+          <label htmlFor="stats-period">Period</label>
+          <select id="stats-period" value={period} onChange={(e) => setPeriod(e.target.value as StatsPeriod)}>
+            {PERIODS.map((p) => (
+              <option key={p.value} value={p.value}>{p.label}</option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <ErrorBanner error={error} />
+      {stats && (
+        <>
+          <dl className="stat-row" data-testid="sighting-stats">
+            <div><dt>Sightings</dt><dd>{stats.total}</dd></div>
+            <div><dt>Identified</dt><dd>{stats.identified}</dd></div>
+            <div><dt>Unknown</dt><dd>{stats.unknown}</dd></div>
+            <div><dt>People</dt><dd>{stats.unique_persons}</dd></div>
+          </dl>
+          {stats.truncated && <p className="muted">Counted over the first 50,000 sightings of the period only.</p>}
+          {stats.total === 0 ? (
+            <p className="empty">No sightings in this period.</p>
+          ) : (
+            <div className="cols">
+              <div className="chart" role="figure" aria-label="Sightings per hour chart">
+                <ResponsiveContainer width="100%" height={220}>
+                  <BarChart data={hourRows(stats)} margin={{ top: 8, right: 8, bottom: 0, left: -20 }}>
+                    <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                    <XAxis dataKey="hour" tick={{ fill: 'var(--muted)', fontSize: 11 }} minTickGap={16} />
+                    <YAxis allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 11 }} />
+                    <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--fg)' }} />
+                    <Legend />
+                    <Bar dataKey="identified" name="Identified" stackId="s" fill="var(--accent)" isAnimationActive={false} />
+                    <Bar dataKey="unknown" name="Unknown" stackId="s" fill="var(--warn)" isAnimationActive={false} />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+              <table aria-label="Sightings per camera" className="stats-cameras">
+                <thead>
+                  <tr><th>Camera</th><th>Sightings</th></tr>
+                </thead>
+                <tbody>
+                  {cams.map((c) => (
+                    <tr key={c.camera_id}>
+                      <td><Link to={`/events?camera_id=${c.camera_id}`}>{c.camera_name || `Camera ${c.camera_id}`}</Link></td>
+                      <td>{c.count}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
 }

@@ -70,4 +70,24 @@ describe('EventsPage', () => {
     expect(within(live).getAllByTestId('sighting')).toHaveLength(1);
     expect(within(live).getByText('Ada')).toBeInTheDocument();
   });
+
+  it('starts filtered by ?camera_id= (the dashboard links each camera count here)', async () => {
+    signIn('viewer');
+    const f = mockFetch((_m, url) => {
+      if (url.startsWith('/api/v1/cameras')) return ok({ cameras: [{ id: 2, name: 'Gate', status: 'live', type: 'rtsp', source: 's' }] });
+      if (url.startsWith('/api/v1/persons')) return ok({ persons: [] });
+      if (url.startsWith('/api/v1/detections?')) return ok({ detections: [] }, { pagination: { page: 1, pages: 0, per_page: 25, total: 0 } });
+      return undefined;
+    });
+    render(
+      <MemoryRouter initialEntries={['/events?camera_id=2']}>
+        <EventsPage />
+      </MemoryRouter>,
+    );
+    await vi.waitFor(() => expect(f.mock.calls.some((c) => String(c[0]).startsWith('/api/v1/detections?'))).toBe(true));
+    const first = String(f.mock.calls.find((c) => String(c[0]).startsWith('/api/v1/detections?'))![0]);
+    expect(first).toContain('camera_id=2');
+    await screen.findByRole('option', { name: 'Gate' });  // the select shows it once the cameras loaded
+    expect(screen.getByLabelText('Camera')).toHaveValue('2');
+  });
 });

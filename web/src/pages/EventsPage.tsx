@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Camera, Person, Sighting } from '../api/types';
 import { AuthImage, ErrorBanner, Pager } from '../components/ui';
@@ -43,7 +44,8 @@ function toIso(local: string): string | undefined {
 }
 
 export function EventsPage() {
-  const [cameraId, setCameraId] = useState('');
+  const [params] = useSearchParams();  // ?camera_id= from the dashboard's per-camera counts
+  const [cameraId, setCameraId] = useState(params.get('camera_id') ?? '');
   const [personId, setPersonId] = useState('');
   const [unknown, setUnknown] = useState(false);
   const [from, setFrom] = useState('');
