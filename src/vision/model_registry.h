@@ -5,7 +5,9 @@
 //
 // Tasks: "detector", "landmarker", "recognizer", "liveness", "pose".
 // Model ids (docs/accuracy.md has the measurements behind the defaults):
-//   detector:   ultraface-ort (default), ultraface-opencv, blazeface-ort, dlib-hog, haar
+//   detector:   ultraface-ms-ort (default: UltraFace at any input size, whole-frame passes at
+//               a few scales), ultraface-ort (the same network tiled at 320x240),
+//               ultraface-opencv, blazeface-ort, dlib-hog, haar
 //   landmarker: fr-landmark-ort (default), fr-landmark-opencv
 //   recognizer: fr-feature-ort (default, 512-d), fr-feature-opencv,
 //               faceapi-resnet128-ort (128-d), faceapi-resnet128-opencv

@@ -63,9 +63,13 @@ class UltraFaceDetector final : public TiledDetector {
 constexpr int kStrides[4] = {8, 16, 32, 64};
 const std::vector<float> kMinBoxes[4] = {{10, 16, 24}, {32, 48}, {64, 96}, {128, 192, 256}};
 constexpr float kCenterVariance = 0.1f, kSizeVariance = 0.2f;
-// A face larger than this (input px) is past the largest anchors: a finer level's box of it
-// is unreliable (often a part of the face), the coarser level has it.
-constexpr float kMaxReliableFace = 200.f;
+// A finer level is there for the faces the coarser one (3.5x coarser, faces from kModelMinFace
+// = 12 px) is too coarse for: up to ~42 px here, so boxes above this size (px in the finer
+// level's input) belong to the coarser level. A big box from a finer level is usually a body
+// part or a cut face: at 200 px (the largest anchors) torsos came through as faces (score
+// 0.69-0.94 on face-api's sample6.jpg). The tiled detector's finer tiles stop at a third of a
+// 240 px tile, the same 80 px.
+constexpr float kFinerLevelMaxFace = 80.f;
 
 // Multi-scale UltraFace over fr_detect_any.onnx (scripts/convert_ultraface_any.py): the same
 // network at any input size, so instead of 13 tiles of 320x240 a 1080p frame takes two whole
@@ -148,7 +152,7 @@ class UltraFaceMultiScaleDetector final : public Detector {
       if (s < threshold) return;
       const float cx = l[0] * kCenterVariance * pw + pcx, cy = l[1] * kCenterVariance * ph + pcy;
       const float w = std::exp(l[2] * kSizeVariance) * pw, h = std::exp(l[3] * kSizeVariance) * ph;
-      if (drop_large && std::max(w * W, h * H) > kMaxReliableFace) return;
+      if (drop_large && std::max(w * W, h * H) > kFinerLevelMaxFace) return;
       float x1 = std::max(0.f, (cx - w / 2) * sx), y1 = std::max(0.f, (cy - h / 2) * sy);
       float x2 = std::min(float(bgr.cols), (cx + w / 2) * sx), y2 = std::min(float(bgr.rows), (cy + h / 2) * sy);
       if (x2 > x1 && y2 > y1) dets.push_back(Detection{RectF{x1, y1, x2 - x1, y2 - y1}, s, {}});

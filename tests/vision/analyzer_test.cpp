@@ -41,7 +41,7 @@ TEST(vision_analyzer, FullPipelineOnOneFace) {
   ASSERT_TRUE(f.liveness.has_value());
   EXPECT_GE(*f.liveness, 0.f);
   EXPECT_LE(*f.liveness, 1.f);
-  EXPECT_EQ(tr.models["detector"], "ultraface-ort");
+  EXPECT_EQ(tr.models["detector"], "ultraface-ms-ort");
   EXPECT_EQ(tr.models["recognizer"], "fr-feature-ort");
   EXPECT_FALSE(tr.fallback_used);
   for (const char* k : {"detect", "landmarks", "embed", "total"}) EXPECT_TRUE(tr.timings_ms.count(k)) << k;

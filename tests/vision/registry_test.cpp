@@ -15,7 +15,7 @@ TEST(vision_registry, ListsModelsWithHashesAndLatency) {
   auto an = argus_test::shared_analyzer();
   Json j = an->registry().to_json();
   ASSERT_TRUE(j["models"].is_array());
-  EXPECT_EQ(j["active"]["detector"], "ultraface-ort");
+  EXPECT_EQ(j["active"]["detector"], "ultraface-ms-ort");
   EXPECT_EQ(j["active"]["recognizer"], "fr-feature-ort");
   bool saw_feature = false;
   for (const auto& m : j["models"]) {
