@@ -1,5 +1,6 @@
 // pipeline_bench [--clip PATH] [--cameras 1,2,3,4,6,8,10] [--seconds 30] [--fps-limit 5]
-//                [--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--no-analyzer]
+//                [--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--detector ID]
+//                [--no-analyzer]
 // Issue 4 §10 "throughput", in one process, one command:
 // 1. Reference: `ffmpeg -threads 1 -i CLIP -an -f null -` (decode only) and our FfmpegSource
 //    on a file at full speed on one thread, both as frames per CPU-second.
@@ -77,8 +78,9 @@ struct ServeAnalyzer {
   std::unique_ptr<services::AuditService> audit;
   std::unique_ptr<services::RecognitionService> recognition;
 
-  bool load(const std::string& dir, int tile_threads, std::string& why) {
-    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}, {"vision.tile_threads", std::to_string(tile_threads)}});
+  bool load(const std::string& dir, int tile_threads, const std::string& detector, std::string& why) {
+    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}, {"vision.tile_threads", std::to_string(tile_threads)},
+                                     {"vision.detector", detector}});
     if (!cfg) {
       why = cfg.error().message;
       return false;
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
   std::optional<int64_t> embed_recheck_ms;
   double fps_limit = 5;
   int tile_threads = 0;  // vision.tile_threads (the default)
+  std::string detector = "auto";  // vision.detector (the default)
   bool with_analyzer = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
@@ -168,6 +171,7 @@ int main(int argc, char** argv) {
     else if (a == "--fps-limit") fps_limit = std::stod(v);
     else if (a == "--inference-threads") inference_threads = std::stoi(v);
     else if (a == "--tile-threads") tile_threads = std::stoi(v);
+    else if (a == "--detector") detector = v;
     else if (a == "--embed-recheck-ms") embed_recheck_ms = std::stoll(v);
     else if (a == "--cameras") {
       cams.clear();
@@ -175,7 +179,7 @@ int main(int argc, char** argv) {
       for (std::string t; std::getline(ss, t, ',');) cams.push_back(std::stoi(t));
     } else {
       std::cerr << "usage: pipeline_bench [--clip PATH] [--cameras 1,2,4] [--seconds 30] [--fps-limit 5] "
-                   "[--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--no-analyzer]\n";
+                   "[--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--detector ID] [--no-analyzer]\n";
       return 2;
     }
   }
@@ -212,7 +216,7 @@ int main(int argc, char** argv) {
   PipelineConfig pcfg;
   if (with_analyzer) {
     std::string why;
-    if (!serve.load(tmp.path(), tile_threads, why)) {
+    if (!serve.load(tmp.path(), tile_threads, detector, why)) {
       std::cerr << "face analyzer unavailable (" << why << "); run scripts/fetch-models.sh or pass --no-analyzer\n";
       return 1;
     }
@@ -232,8 +236,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("\nRTSP cameras, %s, fps_limit %.1f, %d s per N, tracker.embed_recheck_ms %lld%s\n",
-              with_analyzer ? "face analyzer on" : "decode only", fps_limit, seconds,
+  std::printf("\nRTSP cameras, %s (vision.detector %s), fps_limit %.1f, %d s per N, tracker.embed_recheck_ms %lld%s\n",
+              with_analyzer ? "face analyzer on" : "decode only", detector.c_str(), fps_limit, seconds,
               static_cast<long long>(pcfg.tracker.embed_recheck_ms),
               pcfg.tracker.embed_recheck_ms <= 0 ? " (every face embedded)" : "");
   std::printf("| N | decoded fps/camera (min) | analysed fps/camera (min) | scheduled | not analysed | detections_missed | "

@@ -358,7 +358,7 @@ int run_latency(Options o) {
   print_latency("  frame received -> result (queue+analyse+track):", pipeline);
   print_latency("    of which waiting for the pool (queue_ms):", queue);
   print_latency("    of which analysis, wall (analyze_ms):", analyze);
-  print_latency("      detect (tiled):", detect);
+  print_latency("      detect:", detect);
   print_latency("      landmarks:", landmarks);
   print_latency("      embed:", embed);
   print_latency("      faces per frame (count, not ms):", faces);

@@ -67,7 +67,7 @@ Result<VisionConfig> load_vision_config(const CommonOpts& o) {
 void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--config", o.config_path, "argus.yaml (defaults when absent)");
   cmd->add_option("--models", o.models_dir, "models directory (vision.models_dir)");
-  cmd->add_option("--detector", o.detector, "detector model id (ultraface-ort, blazeface-ort, dlib-hog, haar, ...)");
+  cmd->add_option("--detector", o.detector, "detector model id (ultraface-ms-ort, ultraface-ort, blazeface-ort, dlib-hog, haar, ...)");
   cmd->add_option("--recognizer", o.recognizer, "recogniser model id (fr-feature-ort, faceapi-resnet128-ort, ...)");
   cmd->add_option("--device", o.device, "auto | cpu | cuda:N");
 }
@@ -1024,7 +1024,7 @@ void add_vision_commands(CLI::App& app, const cli::GlobalOptions& global) {
   auto sz_frames = std::make_shared<std::vector<std::string>>();
   auto sz_sizes = std::make_shared<std::vector<int>>(std::vector<int>{16, 24, 32, 48, 64, 96, 128});
   auto sz_dets = std::make_shared<std::vector<std::string>>(
-      std::vector<std::string>{"ultraface-ort", "blazeface-ort", "dlib-hog", "haar"});
+      std::vector<std::string>{"ultraface-ms-ort", "ultraface-ort", "blazeface-ort", "dlib-hog", "haar"});
   auto sz_n = std::make_shared<int>(3);
   auto sz_json = std::make_shared<bool>(false);
   auto sz_th = std::make_shared<float>(0.6f);
