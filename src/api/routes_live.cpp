@@ -320,7 +320,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
            int64_t id = req.id_param();
            auto cam = c.cameras.get(id, *req.principal);
            if (!cam) return error_response(cam.error());
-           auto jpeg = live.frames.latest_jpeg(id, live.jpeg_quality);
+           auto jpeg = live.frames.latest_jpeg(id);
            if (!jpeg) return json_error(409, "CONFLICT", "The camera has no frame yet (not running or not connected)");
            return jpeg_response(std::move(*jpeg));
          }});
@@ -369,7 +369,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
                if (w > 0 && w < frame->width()) {
                  auto bytes = encode_jpeg_scaled(frame->bgr, w, quality);
                  jpeg.assign(bytes.begin(), bytes.end());
-               } else if (auto j = frames.latest_jpeg(id, quality)) {
+               } else if (auto j = frames.latest_jpeg(id)) {
                  jpeg = std::move(*j);  // cached by the session, shared by every viewer
                }
                if (jpeg.empty()) {

@@ -63,7 +63,7 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   // Pushed frames have no "next frame" to end a track: sighting_close_ms without one ends it.
   pushed_ = std::make_shared<PushedFrames>(pcfg.tracker, deps_.matcher, sink,
                                            std::chrono::milliseconds(p.value("sighting_close_ms", int64_t{5000})));
-  frames_ = std::make_unique<LiveFrames>(*manager_, pushed_.get());
+  frames_ = std::make_unique<LiveFrames>(*manager_, pushed_.get(), pcfg.jpeg_quality);
 
   routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
       *manager_, *frames_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});

@@ -33,7 +33,7 @@ std::optional<Frame> LiveFrames::latest_frame(CameraId id) const {
   return f;
 }
 
-std::optional<std::string> LiveFrames::latest_jpeg(CameraId id, int quality) const {
+std::optional<std::string> LiveFrames::latest_jpeg(CameraId id) const {
   Frame f;
   switch (newest(id, &f)) {
     case From::kNone:
@@ -44,7 +44,7 @@ std::optional<std::string> LiveFrames::latest_jpeg(CameraId id, int quality) con
       break;
   }
   std::vector<uint8_t> buf;
-  if (!cv::imencode(".jpg", f.bgr, buf, {cv::IMWRITE_JPEG_QUALITY, quality}) || buf.empty()) return std::nullopt;
+  if (!cv::imencode(".jpg", f.bgr, buf, {cv::IMWRITE_JPEG_QUALITY, jpeg_quality_}) || buf.empty()) return std::nullopt;
   return std::string(buf.begin(), buf.end());
 }
 

@@ -17,15 +17,17 @@ class PushedFrames;
 
 class LiveFrames {
  public:
-  // pushed may be null (no push-mode frames on this server).
-  LiveFrames(const CameraManager& manager, const PushedFrames* pushed) : manager_(manager), pushed_(pushed) {}
+  // pushed may be null (no push-mode frames on this server). jpeg_quality: pushed frames'
+  // encoding, the sessions' own (pipeline.live_jpeg_quality).
+  LiveFrames(const CameraManager& manager, const PushedFrames* pushed, int jpeg_quality)
+      : manager_(manager), pushed_(pushed), jpeg_quality_(jpeg_quality) {}
 
   // Frames may arrive for this camera: its session runs, or frames were pushed for it.
   bool has_source(CameraId id) const;
   std::optional<Frame> latest_frame(CameraId id) const;
   // JPEG of latest_frame() at full size: the session's cached encoding when the session's
   // frame is the newer, else encoded here.
-  std::optional<std::string> latest_jpeg(CameraId id, int quality) const;
+  std::optional<std::string> latest_jpeg(CameraId id) const;
 
  private:
   enum class From { kNone, kSession, kPushed };
@@ -33,6 +35,7 @@ class LiveFrames {
 
   const CameraManager& manager_;
   const PushedFrames* pushed_;
+  const int jpeg_quality_;
 };
 
 }  // namespace argus
