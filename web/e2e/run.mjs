@@ -487,6 +487,8 @@ await step('dashboard counts the sightings and links a camera to its events', as
   const total = Number((await box.locator('dd').first().textContent()) ?? '0');
   const r = await apiCall('GET', '/detections/statistics?period=24h', adminToken);
   if (!(total > 0)) throw new Error(`dashboard shows ${total} sightings in 24 h; the API says ${r.json?.data?.total}`);
+  // the camera card's live thumbnail (MJPEG in an <img>) shows a picture
+  await page.waitForFunction(() => [...document.querySelectorAll('img.thumb')].some((i) => i.naturalWidth > 0), null, { timeout: 15000 });
   const camLink = page.getByRole('table', { name: 'Sightings per camera' }).getByRole('link', { name: cameraName });
   await camLink.scrollIntoViewIfNeeded();
   await shot('09b-dashboard-stats.png', 'Dashboard: sightings in the last 24 hours (identified, unknown, people), per hour and per camera.');
