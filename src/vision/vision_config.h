@@ -14,7 +14,9 @@ struct VisionConfig {
   // Helper threads that run one frame's detector tiles beside the thread analysing it; -1: one
   // per core but one, 0: none. Off by default: on 2 cores one helper cut one camera's latency
   // p95 85 -> 62 ms but gained nothing at 2 cameras and lost the 4th camera's throughput
-  // (docs/benchmarks.md, Pipeline section 7). For a box with cores to spare.
+  // (docs/benchmarks.md, Pipeline section 7). For a box with cores to spare. Tiled detectors
+  // only (ultraface-ort, blazeface-ort, pulled fixed-size ones): the default multi-scale
+  // detector runs 2 whole-frame passes and ignores it.
   int tile_threads = 0;
   std::string detector = "auto";
   std::string recognizer = "auto";
