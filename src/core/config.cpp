@@ -28,7 +28,7 @@ Json default_config_tree() {
     "pipeline": {"inference_threads": 0, "frame_ring": 4, "default_fps_limit": 5,
                  "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
                  "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
-                 "live_jpeg_quality": 80, "frame_queue_capacity": 32, "frame_workers": 0,
+                 "live_jpeg_quality": 80, "preview_boxes": true, "frame_queue_capacity": 32, "frame_workers": 0,
                  "frame_dedup_ms": 5000, "frame_timeout_ms": 5000, "frame_sync_waiters": 0,
                  "frame_job_ttl_s": 600, "frame_job_max": 1000, "frame_snapshot_ttl_s": 86400,
                  "callback_max_attempts": 3, "callback_backoff_ms": 1000, "callback_timeout_ms": 5000,

@@ -40,7 +40,8 @@ Json detection_event_data(const FrameResult& r, const std::string& model, const 
     timings["total_ms"] = static_cast<double>(r.processed_unix_ms - r.received_unix_ms);
   return Json{{"camera_id", r.camera_id}, {"frame_seq", r.seq},       {"frame_ts", r.received_unix_ms},
               {"width", r.width},         {"height", r.height},       {"detections", dets},
-              {"timings", timings},       {"model", model},           {"processed_at", r.processed_unix_ms}};
+              {"timings", timings},       {"model", model},           {"processed_at", r.processed_unix_ms},
+              {"provisional", r.provisional}};
 }
 
 Json sighting_json(const store::SightingRecord& s) {

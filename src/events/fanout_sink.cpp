@@ -24,6 +24,17 @@ void FanoutSink::on_frame_result(const FrameResult& result) {
   }
 }
 
+void FanoutSink::on_frame_preview(const FrameResult& preview) {
+  for (auto& s : sinks_) {
+    try {
+      s->on_frame_preview(preview);
+    } catch (const std::exception& e) {
+      count_error("preview");
+      spdlog::warn("result sink: {}", e.what());
+    }
+  }
+}
+
 void FanoutSink::on_track_event(CameraId camera_id, const TrackEvent& event) {
   for (auto& s : sinks_) {
     try {
@@ -39,6 +50,10 @@ void LiveSink::on_frame_result(const FrameResult& result) {
   Json data = detection_event_data(result, model_, person_name_);
   hub_.publish_detection(result.camera_id, data);
   cache_.put(result.camera_id, std::move(data), now_unix_ms());
+}
+
+void LiveSink::on_frame_preview(const FrameResult& preview) {
+  hub_.publish_detection(preview.camera_id, detection_event_data(preview, model_, person_name_));
 }
 
 }  // namespace argus::events

@@ -16,6 +16,7 @@ class FanoutSink final : public ResultSink {
  public:
   explicit FanoutSink(std::vector<std::shared_ptr<ResultSink>> sinks) : sinks_(std::move(sinks)) {}
   void on_frame_result(const FrameResult& result) override;
+  void on_frame_preview(const FrameResult& preview) override;
   void on_track_event(CameraId camera_id, const TrackEvent& event) override;
 
  private:
@@ -23,11 +24,15 @@ class FanoutSink final : public ResultSink {
 };
 
 // Per analysed frame: the detection_event JSON goes to the LiveCache and to subscribers.
+// A preview (boxes before the embeddings) goes to subscribers only, as a detection_event
+// with "provisional": true; the complete one for the same frame_seq follows, and only that
+// one is cached.
 class LiveSink final : public ResultSink {
  public:
   LiveSink(LiveCache& cache, WsHub& hub, std::string model, PersonNameFn person_name)
       : cache_(cache), hub_(hub), model_(std::move(model)), person_name_(std::move(person_name)) {}
   void on_frame_result(const FrameResult& result) override;
+  void on_frame_preview(const FrameResult& preview) override;
 
  private:
   LiveCache& cache_;

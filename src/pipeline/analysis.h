@@ -77,6 +77,9 @@ struct FrameResult {
   // queue_ms (receive -> analysis start), analyze_ms, track_ms, total_ms + analyzer stages.
   std::map<std::string, double> timings_ms;
   Frame frame;  // the analysed picture (shared pixels; read-only) for snapshots/crops
+  // A preview (ResultSink::on_frame_preview): boxes, landmarks and quality are final, track
+  // ids and identities only where the tracker is already sure (Tracker::preview).
+  bool provisional = false;
 };
 
 // Called from pool threads (serially per camera, concurrently across cameras); must be
@@ -85,6 +88,11 @@ class ResultSink {
  public:
   virtual ~ResultSink() = default;
   virtual void on_frame_result(const FrameResult& result) = 0;
+  // Called before on_frame_result for the same frame when some of its faces still need an
+  // embedding (most of a frame's analysis time): the faces as detected, with `provisional`
+  // set. Lets live subscribers draw boxes ~20 ms sooner; the complete result follows. Not
+  // called for frames whose faces all continue settled tracks (nothing left to compute).
+  virtual void on_frame_preview(const FrameResult& preview) { (void)preview; }
   // Track lifecycle: started, identity assigned/changed, ended. A sighting is written once
   // per track from these, not per frame. Also called from CameraManager::stop_camera.
   virtual void on_track_event(CameraId camera_id, const TrackEvent& event) { (void)camera_id; (void)event; }

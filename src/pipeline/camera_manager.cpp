@@ -12,6 +12,7 @@ PipelineConfig PipelineConfig::from_json(const Json& j) {
   c.default_fps_limit = j.value("default_fps_limit", c.default_fps_limit);
   c.push_queue = j.value("push_queue", c.push_queue);
   c.jpeg_quality = j.value("live_jpeg_quality", c.jpeg_quality);
+  c.preview_boxes = j.value("preview_boxes", c.preview_boxes);
   c.reconnect.base_ms = j.value("reconnect_base_ms", c.reconnect.base_ms);
   c.reconnect.max_ms = j.value("reconnect_max_ms", c.reconnect.max_ms);
   if (j.contains("tracker") && j["tracker"].is_object()) {
@@ -77,6 +78,7 @@ Status CameraManager::start_camera(CameraConfig config) {
   deps.matcher = matcher_;
   deps.tracker = cfg_.tracker;
   deps.reconnect = cfg_.reconnect;
+  deps.preview_boxes = cfg_.preview_boxes;
   CameraId id = config.id;
   e.session = std::make_unique<CameraSession>(std::move(config), std::move(deps));
   e.session->start();

@@ -1,5 +1,6 @@
 #include "pipeline/camera_session.h"
 
+#include <algorithm>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -203,10 +204,13 @@ void CameraSession::process(Frame&& frame) {
   auto start = SteadyClock::now();
   AnalysisResult analysis;
   // The tracker picks the faces worth an embedding (new, unsettled, better, stale tracks);
-  // its answer is kept to count what it saved.
+  // its answer is kept to count what it saved. When some are wanted, the boxes go out first
+  // as a preview: embedding is the largest stage, and live views need the boxes, not the names.
   std::vector<bool> wanted;
   EmbedFilter ask_tracker = [&](const std::vector<FaceObservation>& faces) {
     wanted = tracker_->wants_embeddings(detections_of(faces), frame.received_unix_ms);
+    if (deps_.sink && deps_.preview_boxes && std::find(wanted.begin(), wanted.end(), true) != wanted.end())
+      deps_.sink->on_frame_preview(preview_frame(cfg_.id, frame, faces, *tracker_, start));
     return wanted;
   };
   try {

@@ -35,6 +35,28 @@ TrackedFrame track_frame(CameraId camera, Frame frame, AnalysisResult analysis, 
   return out;
 }
 
+FrameResult preview_frame(CameraId camera, const Frame& frame, const std::vector<FaceObservation>& faces,
+                          const Tracker& tracker, SteadyClock::time_point analysis_start) {
+  auto preview = tracker.preview(detections_of(faces));
+  FrameResult r;
+  r.camera_id = camera;
+  r.seq = frame.seq;
+  r.pts_ms = frame.pts_ms;
+  r.received_unix_ms = frame.received_unix_ms;
+  r.processed_unix_ms = now_unix_ms();
+  r.width = frame.width();
+  r.height = frame.height();
+  r.faces.reserve(faces.size());
+  for (size_t i = 0; i < faces.size(); ++i)
+    r.faces.push_back(TrackedFace{faces[i], preview[i].track_id, preview[i].smoothed_box, preview[i].identity});
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  r.timings_ms["queue_ms"] = ms(frame.received, analysis_start);
+  r.timings_ms["total_ms"] = ms(frame.received, SteadyClock::now());
+  r.frame = frame;
+  r.provisional = true;
+  return r;
+}
+
 void deliver(ResultSink& sink, const TrackedFrame& tracked) {
   sink.on_frame_result(tracked.result);
   for (const auto& e : tracked.events) sink.on_track_event(tracked.result.camera_id, e);

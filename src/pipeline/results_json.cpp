@@ -33,7 +33,8 @@ Json to_json(const FrameResult& r) {
            {"width", r.width},
            {"height", r.height},
            {"faces", faces},
-           {"timings_ms", r.timings_ms}};
+           {"timings_ms", r.timings_ms},
+           {"provisional", r.provisional}};
   out["pts_ms"] = r.pts_ms ? Json(*r.pts_ms) : Json(nullptr);
   return out;
 }

@@ -94,9 +94,7 @@ std::vector<bool> Tracker::wants_embeddings(const std::vector<Detection>& dets, 
   std::vector<bool> wanted(dets.size(), true);
   if (cfg_.embed_recheck_ms <= 0) return wanted;
   auto pairs = gated_pairs(dets);
-  std::vector<int> claims(dets.size(), 0);  // tracks each detection could go to
-  for (const auto& p : pairs)
-    for (int c : p) ++claims[static_cast<size_t>(c)];
+  auto claims = claims_of(pairs, dets.size());
   // A face no track can take starts a tentative track at most. Its embedding would be read
   // only by a vote at birth (min_hits <= 1); otherwise the track's second face, the one that
   // confirms it, is embedded and voted on. Many such faces never get that far (flicker,
@@ -111,6 +109,33 @@ std::vector<bool> Tracker::wants_embeddings(const std::vector<Detection>& dets, 
     if (claims[c] == 1) wanted[c] = needs_embedding(*tracks_[r], dets[c].quality, time_ms);
   }
   return wanted;
+}
+
+std::vector<int> Tracker::claims_of(const std::vector<std::vector<int>>& pairs, size_t detections) {
+  std::vector<int> claims(detections, 0);
+  for (const auto& p : pairs)
+    for (int c : p) ++claims[static_cast<size_t>(c)];
+  return claims;
+}
+
+std::vector<TrackedDetection> Tracker::preview(const std::vector<Detection>& dets) const {
+  std::vector<TrackedDetection> out(dets.size());
+  for (size_t i = 0; i < dets.size(); ++i) {
+    out[i].detection = static_cast<int>(i);
+    out[i].smoothed_box = dets[i].box;  // the filter has not seen this frame yet
+  }
+  auto pairs = gated_pairs(dets);
+  auto claims = claims_of(pairs, dets.size());
+  for (size_t r = 0; r < tracks_.size(); ++r) {
+    const Track& t = *tracks_[r];
+    if (pairs[r].size() != 1 || !t.confirmed || t.state != State::kTracked) continue;
+    auto c = static_cast<size_t>(pairs[r].front());
+    if (claims[c] != 1) continue;
+    out[c].track_id = t.id;
+    out[c].confirmed = true;
+    out[c].identity = t.identity.match;
+  }
+  return out;
 }
 
 float Tracker::cost(const Track& t, const Detection& d, bool use_appearance, float min_iou) const {

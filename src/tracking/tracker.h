@@ -132,6 +132,14 @@ class Tracker {
   // that confirms it is embedded). Skipped faces still associate by IoU in update() and
   // carry their track's identity. Does not change the tracker.
   std::vector<bool> wants_embeddings(const std::vector<Detection>& detections, int64_t time_ms) const;
+  // What update() should say for each detection, asked at the same point (before the
+  // embeddings; same gating): a face that continues exactly one confirmed, currently tracked
+  // track one-to-one gets that track's id and current identity; any other face track 0 and no
+  // identity (update() may still give it one: the face that confirms a tentative track, or
+  // appearance choosing between candidates). Certain for the faces wants_embeddings() skips
+  // (unless the gallery changed, which update() applies first); provisional for the others,
+  // whose embedding can still veto the pairing or change the identity. Lets the pipeline publish boxes before the embeddings. Does not change the tracker.
+  std::vector<TrackedDetection> preview(const std::vector<Detection>& detections) const;
   size_t active_tracks() const;  // confirmed, currently matched or lost-but-alive
   void set_matcher(IdentityMatcher matcher) { matcher_ = std::move(matcher); }
 
@@ -158,6 +166,8 @@ class Tracker {
   static RectF predicted_box(const Track& t);
   // The detections update() could associate with each track (gates only, no assignment).
   std::vector<std::vector<int>> gated_pairs(const std::vector<Detection>& dets) const;
+  // For each detection, how many tracks gated_pairs() lets take it.
+  static std::vector<int> claims_of(const std::vector<std::vector<int>>& pairs, size_t detections);
   // Whether a face of this quality matched to t would be sent to the matcher.
   bool would_vote(const Track& t, float quality) const;
   bool needs_embedding(const Track& t, float quality, int64_t time_ms) const;

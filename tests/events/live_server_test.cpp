@@ -381,20 +381,41 @@ TEST_F(LiveServer, DetectionsAndAttendanceQueries) {
   ASSERT_EQ(made.status, 201) << made.body;
   int64_t id = made.json()["data"]["camera"]["id"];
   std::string sid = std::to_string(id);
-  // Track events reach subscribers as sighting-shaped messages.
+  // Track events reach subscribers as sighting-shaped messages. A frame that needs
+  // embeddings (the one that confirms a track, for one) sends its boxes first as a
+  // provisional detection_event, then the complete one for the same frame.
   WsClient ws(port(), "/api/v1/ws?token=" + admin_);
   ASSERT_TRUE(ws.read_type("connection_established"));
   ws.send({{"type", "subscribe"}, {"camera_id", id}});
-  Json track;
+  Json track, preview;
+  std::vector<std::pair<int64_t, bool>> detection_events;  // (frame_seq, provisional)
   ASSERT_TRUE(ws.read_until([&](const WsClient::Msg& m) {
     Json j = m.binary ? Json() : m.json();
-    if (!j.is_object() || (j.value("type", "") != "track_update" && j.value("type", "") != "recognition_event")) return false;
-    track = j;
-    return true;
-  }, std::chrono::seconds(30)));
+    if (!j.is_object()) return false;
+    if (j.value("type", "") == "detection_event") {
+      bool provisional = j["data"].value("provisional", false);
+      detection_events.emplace_back(j["data"]["frame_seq"].get<int64_t>(), provisional);
+      if (provisional && preview.is_null()) preview = j;
+    } else if ((j.value("type", "") == "track_update" || j.value("type", "") == "recognition_event") && track.is_null()) {
+      track = j;
+    }
+    return !track.is_null() && !preview.is_null() && !detection_events.empty() && !detection_events.back().second;
+  }, std::chrono::seconds(30))) << "track event: " << !track.is_null() << ", preview: " << !preview.is_null();
   for (const char* k : {"id", "camera_id", "track_id", "person_id", "first_seen", "last_seen", "best_confidence", "event"})
     EXPECT_TRUE(track["data"].contains(k)) << k << " " << track.dump();
   EXPECT_EQ(track["data"]["camera_id"], id);
+  ASSERT_FALSE(preview.is_null()) << "no provisional detection_event before the first track event";
+  ASSERT_FALSE(preview["data"]["detections"].empty()) << preview.dump();
+  EXPECT_TRUE(preview["data"]["detections"][0]["bbox"].contains("width")) << preview.dump();
+  EXPECT_TRUE(preview["data"]["timings"].contains("total_ms")) << preview.dump();
+  for (size_t i = 0; i < detection_events.size(); ++i)
+    if (detection_events[i].second) {
+      ASSERT_LT(i + 1, detection_events.size());
+      EXPECT_EQ(detection_events[i + 1], std::make_pair(detection_events[i].first, false)) << "preview not followed by its frame";
+    }
+  // Only complete results are cached.
+  auto live = client().get("/api/v1/detections/live?camera_id=" + sid, admin_).json();
+  EXPECT_FALSE(live.dump().find("\"provisional\":true") != std::string::npos) << live.dump();
   ASSERT_TRUE(wait_for([&] { return client().get("/api/v1/detections?camera_id=" + sid, admin_).json()["pagination"].value("total", 0) >= 2; },
                        std::chrono::seconds(40)))
       << client().get("/api/v1/cameras/" + sid, admin_).body;

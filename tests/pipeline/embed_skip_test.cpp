@@ -113,3 +113,69 @@ TEST(CameraManager, AnalyzerWithoutEmbedFilterEmbedsEveryFace) {
   EXPECT_EQ(st["embeddings_skipped"], 0);
   EXPECT_EQ(st["embeddings_computed"], st["faces_detected"]);
 }
+
+TEST(CameraManager, FramesStillNeedingEmbeddingsArePreviewedFirst) {
+  auto analyzer = std::make_shared<TwoPeopleAnalyzer>();
+  auto sink = std::make_shared<RecordingSink>();
+  PipelineConfig cfg;
+  cfg.inference_threads = 1;
+  cfg.tracker.embed_recheck_ms = 100;  // settled tracks are re-embedded now and then
+  CameraManager mgr(cfg, analyzer, sink, two_people());
+  ASSERT_TRUE(start_fake_camera(mgr));
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 40; }, 10s));
+  Json st = mgr.stats(1);
+  mgr.stop_all();
+
+  std::lock_guard lock(sink->mu);
+  // One preview per frame that computed embeddings (the confirming frame and each refresh),
+  // none for the frames whose faces all continued settled tracks.
+  ASSERT_GE(sink->previews.size(), 2u);
+  EXPECT_LT(sink->previews.size(), sink->results.size());
+  int computed = st["embeddings_computed"].get<int>();
+  EXPECT_LE(sink->previews.size(), static_cast<size_t>(computed));
+  // Each preview comes just before the complete result of the same frame.
+  for (size_t i = 0; i < sink->order.size(); ++i) {
+    if (!sink->order[i].second) continue;
+    ASSERT_LT(i + 1, sink->order.size()) << "preview of frame " << sink->order[i].first << " never completed";
+    EXPECT_EQ(sink->order[i + 1], std::make_pair(sink->order[i].first, false));
+  }
+  // The confirming frame: the tracks were tentative, so the preview has boxes without ids,
+  // and its complete result names both.
+  const FrameResult& first = sink->previews.front();
+  EXPECT_TRUE(first.provisional);
+  ASSERT_EQ(first.faces.size(), 2u);
+  EXPECT_EQ(first.faces[0].track_id, 0u);
+  EXPECT_FALSE(first.faces[0].identity);
+  EXPECT_EQ(first.faces[1].face.box.x, 38);
+  EXPECT_TRUE(first.faces[0].face.embedding.empty());
+  auto complete = std::find_if(sink->results.begin(), sink->results.end(), [&](const FrameResult& r) { return r.seq == first.seq; });
+  ASSERT_NE(complete, sink->results.end());
+  EXPECT_FALSE(complete->provisional);
+  EXPECT_EQ(complete->faces[0].track_id, 1u);
+  ASSERT_TRUE(complete->faces[1].identity);
+  EXPECT_EQ(complete->faces[1].identity->label, "bob");
+  // A refresh of settled tracks: the preview already carries their ids and names.
+  const FrameResult& refresh = sink->previews.back();
+  ASSERT_EQ(refresh.faces.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(refresh.faces[k].track_id, k + 1);
+    ASSERT_TRUE(refresh.faces[k].identity);
+    EXPECT_EQ(refresh.faces[k].identity->person_id, static_cast<PersonId>(k + 1));
+  }
+  EXPECT_EQ(to_json(refresh)["faces"].size(), 2u);
+}
+
+TEST(CameraManager, PreviewsCanBeTurnedOff) {
+  auto sink = std::make_shared<RecordingSink>();
+  PipelineConfig cfg = PipelineConfig::from_json(Json{{"inference_threads", 1}, {"preview_boxes", false}});
+  ASSERT_FALSE(cfg.preview_boxes);
+  cfg.tracker.embed_recheck_ms = 100;
+  auto analyzer = std::make_shared<TwoPeopleAnalyzer>();
+  CameraManager mgr(cfg, analyzer, sink, two_people());
+  ASSERT_TRUE(start_fake_camera(mgr));
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 20; }, 10s));
+  mgr.stop_all();
+  EXPECT_GE(analyzer->embedded, 2);  // frames needed embeddings ...
+  std::lock_guard lock(sink->mu);
+  EXPECT_TRUE(sink->previews.empty());  // ... and went out once, complete
+}

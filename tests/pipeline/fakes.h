@@ -85,6 +85,12 @@ class RecordingSink : public argus::ResultSink {
   void on_frame_result(const argus::FrameResult& r) override {
     std::lock_guard lock(mu);
     results.push_back(r);
+    order.emplace_back(r.seq, false);
+  }
+  void on_frame_preview(const argus::FrameResult& r) override {
+    std::lock_guard lock(mu);
+    previews.push_back(r);
+    order.emplace_back(r.seq, true);
   }
   void on_track_event(argus::CameraId cam, const argus::TrackEvent& e) override {
     std::lock_guard lock(mu);
@@ -98,6 +104,8 @@ class RecordingSink : public argus::ResultSink {
   }
   std::mutex mu;
   std::vector<argus::FrameResult> results;
+  std::vector<argus::FrameResult> previews;           // on_frame_preview
+  std::vector<std::pair<uint64_t, bool>> order;       // (seq, preview?) in arrival order
   std::vector<std::pair<argus::CameraId, argus::TrackEvent>> events;
 };
 

@@ -503,3 +503,41 @@ TEST(TrackerEmbeddings, ZeroIntervalEmbedsEveryFace) {
   EXPECT_EQ(a.embedded, 6);
   EXPECT_EQ(a.calls, 1);  // the vote itself is unchanged
 }
+
+TEST(TrackerEmbeddings, PreviewNamesFacesOfSettledTracksAndLeavesTheRestOpen) {
+  SkippingAnalyzer a;
+  a.alice_walks(4);  // track 1, alice, settled
+  // Alice continues her track; a newcomer far away has no track yet.
+  std::vector<Detection> dets{det(104, 100, 0.9f, {}, 0.6f), det(400, 100, 0.9f, {}, 0.6f)};
+  auto p = a.tracker.preview(dets);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].track_id, 1u);
+  ASSERT_TRUE(p[0].identity);
+  EXPECT_EQ(p[0].identity->person_id, 7);
+  EXPECT_EQ(p[1].track_id, 0u);
+  EXPECT_FALSE(p[1].identity);
+  // The skipped face is certain: update() says the same.
+  auto o = a.run(dets, {kAlice, kStranger}, 800);
+  EXPECT_FALSE(a.wanted[0]);
+  EXPECT_EQ(o.detections[0].track_id, p[0].track_id);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  // The newcomer's second face confirms its track in update(): the preview cannot know its id
+  // yet (tentative), so it stays open there; it is the face that gets the embedding.
+  dets = {det(105, 100, 0.9f, {}, 0.6f), det(401, 100, 0.9f, {}, 0.6f)};
+  p = a.tracker.preview(dets);
+  EXPECT_EQ(p[1].track_id, 0u);
+  o = a.run(dets, {kAlice, kStranger}, 1000);
+  EXPECT_TRUE(a.wanted[1]);
+  uint64_t newcomer = o.detections[1].track_id;
+  EXPECT_NE(newcomer, 0u);
+  // Two faces overlapping alice's box: either may be her, so neither is named in advance.
+  p = a.tracker.preview({det(106, 100, 0.9f, {}, 0.6f), det(114, 105, 0.9f, {}, 0.6f)});
+  EXPECT_EQ(p[0].track_id, 0u);
+  EXPECT_EQ(p[1].track_id, 0u);
+  EXPECT_FALSE(p[0].identity);
+  // Asking changed nothing: the next frame still continues both tracks.
+  o = a.run({det(106, 100, 0.9f, {}, 0.6f), det(402, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, 1200);
+  EXPECT_EQ(o.detections[0].track_id, 1u);
+  EXPECT_EQ(o.detections[1].track_id, newcomer);
+  EXPECT_EQ(a.tracker.active_tracks(), 2u);
+}

@@ -123,6 +123,24 @@ describe('CameraViewPage overlay', () => {
       }),
     );
     expect(screen.getAllByRole('listitem').filter((li) => inView.contains(li)).map((li) => li.textContent)).toEqual(['Ada #3', 'Unknown #4']);
+    // A provisional event (boxes before the embeddings): drawn at once, but the "In view" list
+    // waits for the complete result of that frame instead of flickering to "Unknown".
+    strokeRects = [];
+    act(() =>
+      sock.emit({
+        type: 'detection_event',
+        data: { camera_id: 5, frame_seq: 7, width: 1280, height: 720, provisional: true, detections: [{ track_id: 0, bbox: { x: 100, y: 100, width: 40, height: 40 }, confidence: 0.9, person: null }] },
+      }),
+    );
+    expect(strokeRects).toContainEqual([50, 50, 20, 20]);
+    expect(screen.getAllByRole('listitem').filter((li) => inView.contains(li)).map((li) => li.textContent)).toEqual(['Ada #3', 'Unknown #4']);
+    act(() =>
+      sock.emit({
+        type: 'detection_event',
+        data: { camera_id: 5, frame_seq: 7, width: 1280, height: 720, model: 'm1', provisional: false, detections: [{ track_id: 3, bbox: { x: 100, y: 100, width: 40, height: 40 }, confidence: 0.9, person: { id: 1, name: 'Ada', similarity: 0.8 } }] },
+      }),
+    );
+    expect(screen.getAllByRole('listitem').filter((li) => inView.contains(li)).map((li) => li.textContent)).toEqual(['Ada #3']);
     strokeRects = [];
     texts = [];
     const user = userEvent.setup();

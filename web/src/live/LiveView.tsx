@@ -148,6 +148,13 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       const d = m.data as FrameResult;
       if (Number(d.camera_id) !== cameraId) return;
       result.current = d;
+      // A preview (boxes before the embeddings) is drawn at once; the counts and the "In view"
+      // list wait for the complete result of the same frame, a few ms later, so names do not
+      // flicker to "Unknown" and back.
+      if (d.provisional) {
+        redraw();
+        return;
+      }
       trails.current.update(d);
       debug.current.model = d.model;
       const t = d.timings as Record<string, number> | undefined;

@@ -73,6 +73,17 @@ describe('TrailStore', () => {
     t.update({ ...result, detections: [] }, 5000);
     expect(t.size).toBe(0);
   });
+
+  it('adds one point per frame: previews and tentative faces (track 0) are left out', () => {
+    const t = new TrailStore(10, 1000);
+    const at = (x: number, track_id: number) => ({ ...result.detections[0], track_id, bbox: { x, y: 0, width: 10, height: 10 } });
+    t.update({ ...result, provisional: true, detections: [at(0, 4), at(100, 0)] }, 0);
+    expect(t.size).toBe(0);
+    t.update({ ...result, detections: [at(2, 4), at(100, 0)] }, 1);
+    expect(t.get(4)).toEqual([[7, 5]]);
+    expect(t.get(0)).toEqual([]);
+    expect(t.size).toBe(1);
+  });
 });
 
 describe('labelFor', () => {

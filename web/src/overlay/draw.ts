@@ -18,8 +18,11 @@ export class TrailStore {
   constructor(private maxPoints = 30, private maxAgeMs = 3000) {}
 
   update(result: FrameResult, now = Date.now()): void {
+    // A preview's frame comes again complete (smoothed boxes): one point per frame. Track 0
+    // is "not yet a track" and would join unrelated faces.
+    if (result.provisional) return;
     for (const d of result.detections) {
-      if (d.track_id === undefined || d.track_id === null) continue;
+      if (!d.track_id) continue;
       const b = detectionBox(d, result.width, result.height);
       const c: [number, number] = [b.x + b.width / 2, b.y + b.height / 2];
       const t = this.trails.get(d.track_id) ?? { pts: [], seen: now };
