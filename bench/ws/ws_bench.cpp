@@ -91,7 +91,7 @@ struct Delivery {
   double queue_ms, analyze_ms;              // data.timings: receive -> analysis start, analysis (wall)
   double detect_ms, landmarks_ms, embed_ms; // data.timings: the analyser's largest stages (wall)
   double faces;                             // faces in the frame
-  bool provisional;                         // a preview: boxes before the embeddings (the complete one follows)
+  bool provisional;                         // a preview: boxes right after detection (the complete one follows)
 };
 
 // Many WebSocket clients on one io_context (run by one thread). A normal client subscribes
@@ -342,9 +342,9 @@ int run_latency(Options o) {
   auto d = clients.take_deliveries();
   w.print(rig.ids().size());
   clients.stop();
-  // A frame whose faces still needed embeddings is delivered twice: the preview (boxes,
-  // "provisional": true) as soon as detection and landmarks are done, then the complete
-  // result. "First" is what a live view waits for; "complete" adds the embeddings.
+  // A frame with faces is delivered twice (pipeline.preview_boxes, the default): the preview
+  // (boxes, "provisional": true) as soon as detection is done, then the complete result.
+  // "First" is what a live view waits for to draw boxes; "complete" adds landmarks and names.
   std::map<std::pair<int64_t, int64_t>, double> first;  // (camera, seq) -> earliest arrival - frame_ts
   size_t previews = 0;
   for (const auto& x : d) {

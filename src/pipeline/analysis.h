@@ -42,6 +42,14 @@ struct AnalysisResult {
 // (Tracker::wants_embeddings), so faces of tracks whose identity is settled are not embedded.
 using EmbedFilter = std::function<std::vector<bool>(const std::vector<FaceObservation>& faces)>;
 
+// The live path's view into one analysis, each called at most once per frame, in this order.
+struct AnalysisHooks {
+  // Right after detection, before landmarks: the faces with box and score only (no landmarks,
+  // quality or embedding). CameraSession publishes them as a preview. May be empty.
+  std::function<void(const std::vector<FaceObservation>& faces)> detected;
+  EmbedFilter wanted;  // may be empty: embed every face
+};
+
 // Called from the InferencePool's threads, concurrently for different cameras (never
 // concurrently for the same camera): implementations must be thread-safe. Must not modify
 // frame.bgr (it is shared with the live view). Exceptions are caught and counted.
@@ -50,11 +58,11 @@ class FrameAnalyzer {
   virtual ~FrameAnalyzer() = default;
   // Every face embedded (video jobs and anything without a tracker to ask).
   virtual AnalysisResult analyze(const Frame& frame) = 0;
-  // Embeds only the faces `wanted` selects; the others keep an empty embedding. An analyser
-  // that cannot leave embeddings out may keep this default, which embeds every face and never
-  // calls `wanted`.
-  virtual AnalysisResult analyze_filtered(const Frame& frame, const EmbedFilter& wanted) {
-    (void)wanted;
+  // Reports the detected faces to hooks.detected, then embeds only the faces hooks.wanted
+  // selects (the others keep an empty embedding). An analyser without stages may keep this
+  // default, which embeds every face and calls neither hook.
+  virtual AnalysisResult analyze_live(const Frame& frame, const AnalysisHooks& hooks) {
+    (void)hooks;
     return analyze(frame);
   }
 };
@@ -77,8 +85,8 @@ struct FrameResult {
   // queue_ms (receive -> analysis start), analyze_ms, track_ms, total_ms + analyzer stages.
   std::map<std::string, double> timings_ms;
   Frame frame;  // the analysed picture (shared pixels; read-only) for snapshots/crops
-  // A preview (ResultSink::on_frame_preview): boxes, landmarks and quality are final, track
-  // ids and identities only where the tracker is already sure (Tracker::preview).
+  // A preview (ResultSink::on_frame_preview): boxes and scores only; track ids and identities
+  // where the tracker is already sure (Tracker::preview), else 0 / none.
   bool provisional = false;
 };
 
@@ -88,10 +96,11 @@ class ResultSink {
  public:
   virtual ~ResultSink() = default;
   virtual void on_frame_result(const FrameResult& result) = 0;
-  // Called before on_frame_result for the same frame when some of its faces still need an
-  // embedding (most of a frame's analysis time): the faces as detected, with `provisional`
-  // set. Lets live subscribers draw boxes ~20 ms sooner; the complete result follows. Not
-  // called for frames whose faces all continue settled tracks (nothing left to compute).
+  // Called before on_frame_result for the same frame, as soon as its faces are detected (when
+  // there are any): boxes and scores, track ids and identities where the tracker is sure
+  // already, `provisional` set; no landmarks, quality or embeddings. Lets live subscribers draw
+  // boxes ~25 ms sooner (landmarks and embeddings are over half of an analysis); the complete
+  // result follows.
   virtual void on_frame_preview(const FrameResult& preview) { (void)preview; }
   // Track lifecycle: started, identity assigned/changed, ended. A sighting is written once
   // per track from these, not per frame. Also called from CameraManager::stop_camera.

@@ -23,8 +23,8 @@ struct PipelineConfig {
   double default_fps_limit = 5;
   size_t push_queue = 8;      // pushed JPEGs waiting per websocket camera (oldest dropped)
   int jpeg_quality = 80;      // live view
-  // Frames that still need embeddings go to the sink twice: boxes first (on_frame_preview,
-  // a provisional detection_event), then complete. false: complete results only.
+  // Frames with faces go to the sink twice: boxes as soon as detected (on_frame_preview, a
+  // provisional detection_event), then complete. false: complete results only.
   bool preview_boxes = true;
   ReconnectPolicy reconnect;
   TrackerConfig tracker;

@@ -1,6 +1,5 @@
 #include "pipeline/camera_session.h"
 
-#include <algorithm>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -203,18 +202,22 @@ void CameraSession::run() {
 void CameraSession::process(Frame&& frame) {
   auto start = SteadyClock::now();
   AnalysisResult analysis;
-  // The tracker picks the faces worth an embedding (new, unsettled, better, stale tracks);
-  // its answer is kept to count what it saved. When some are wanted, the boxes go out first
-  // as a preview: embedding is the largest stage, and live views need the boxes, not the names.
+  // The boxes go out as soon as they are found (a preview): landmarks and embeddings are over
+  // half of an analysis, and a live view needs the boxes first. Then the tracker picks the
+  // faces worth an embedding (new, unsettled, better, stale tracks); its answer is kept to
+  // count what it saved.
   std::vector<bool> wanted;
-  EmbedFilter ask_tracker = [&](const std::vector<FaceObservation>& faces) {
+  AnalysisHooks hooks;
+  if (deps_.sink && deps_.preview_boxes)
+    hooks.detected = [&](const std::vector<FaceObservation>& faces) {
+      if (!faces.empty()) deps_.sink->on_frame_preview(preview_frame(cfg_.id, frame, faces, *tracker_, start));
+    };
+  hooks.wanted = [&](const std::vector<FaceObservation>& faces) {
     wanted = tracker_->wants_embeddings(detections_of(faces), frame.received_unix_ms);
-    if (deps_.sink && deps_.preview_boxes && std::find(wanted.begin(), wanted.end(), true) != wanted.end())
-      deps_.sink->on_frame_preview(preview_frame(cfg_.id, frame, faces, *tracker_, start));
     return wanted;
   };
   try {
-    analysis = deps_.analyzer->analyze_filtered(frame, ask_tracker);
+    analysis = deps_.analyzer->analyze_live(frame, hooks);
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
     ++c_.analyze_errors;

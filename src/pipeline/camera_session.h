@@ -49,7 +49,7 @@ struct SessionDeps {
   IdentityMatcher matcher;                    // may be empty
   TrackerConfig tracker;
   ReconnectPolicy reconnect;
-  bool preview_boxes = true;                  // ResultSink::on_frame_preview before embeddings
+  bool preview_boxes = true;                  // ResultSink::on_frame_preview after detection
   StateCallback on_state;                     // called from the decode thread
   SourceFactory factory;                      // empty: make_frame_source
 };

@@ -23,9 +23,9 @@ struct TrackedFrame {
 // add their own queue/analyze/total figures. processed_unix_ms is set after tracking.
 TrackedFrame track_frame(CameraId camera, Frame frame, AnalysisResult analysis, Tracker& tracker, int64_t time_ms);
 
-// The frame as known before the embeddings of `faces` (analysed, not yet embedded): the
-// tracker's preview ids and identities, provisional = true, processed_unix_ms = now. Timings:
-// queue_ms (receive -> `analysis_start`) and total_ms (receive -> now).
+// The frame as known right after detection (`faces`: boxes and scores): the tracker's preview
+// ids and identities, provisional = true, processed_unix_ms = now. Timings: queue_ms
+// (receive -> `analysis_start`) and total_ms (receive -> now).
 FrameResult preview_frame(CameraId camera, const Frame& frame, const std::vector<FaceObservation>& faces,
                           const Tracker& tracker, SteadyClock::time_point analysis_start);
 

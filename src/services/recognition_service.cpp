@@ -257,9 +257,12 @@ class LiveAnalyzer final : public FrameAnalyzer {
  public:
   explicit LiveAnalyzer(vision::FaceAnalyzer& a) : a_(a) {}
   AnalysisResult analyze(const Frame& frame) override { return run(frame, {}); }
-  AnalysisResult analyze_filtered(const Frame& frame, const EmbedFilter& wanted) override {
+  AnalysisResult analyze_live(const Frame& frame, const AnalysisHooks& hooks) override {
     vision::AnalyzeOptions opts;
-    if (wanted) opts.embed_filter = [&wanted](const std::vector<vision::Face>& faces) { return wanted(to_observations(faces)); };
+    if (hooks.detected)
+      opts.on_detected = [&hooks](const std::vector<vision::Face>& faces) { hooks.detected(to_observations(faces)); };
+    if (hooks.wanted)
+      opts.embed_filter = [&hooks](const std::vector<vision::Face>& faces) { return hooks.wanted(to_observations(faces)); };
     return run(frame, opts);
   }
 

@@ -131,6 +131,7 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
     f.landmarks5 = d.keypoints;
     faces.push_back(std::move(f));
   }
+  if (opts.on_detected) opts.on_detected(faces);
   if (opts.detect_only) {
     tr.timings_ms["total"] = ms_since(t_total);
     return faces;

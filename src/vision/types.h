@@ -73,6 +73,10 @@ struct AnalyzeOptions {
   // leave out faces whose track is already recognised. Empty: embed every face. With a filter,
   // faces left out keep the first landmark pass's points (the second runs for embedded faces).
   std::function<std::vector<bool>(const std::vector<Face>& faces)> embed_filter;
+  // Called once right after detection, before landmarks: every face kept (box, score, the
+  // detector's keypoints if any; no landmarks, quality or embedding). Lets the live pipeline
+  // publish boxes while the rest of the analysis runs. Empty: not called.
+  std::function<void(const std::vector<Face>& faces)> on_detected;
 };
 
 }  // namespace argus::vision

@@ -17,12 +17,18 @@ const std::vector<float> kAlice = {1, 0, 0, 0}, kBob = {0, 1, 0, 0};
 // quality first, then embeddings only for the faces the filter picks. Counts what it embeds.
 class TwoPeopleAnalyzer : public FrameAnalyzer {
  public:
-  AnalysisResult analyze(const Frame& frame) override { return analyze_filtered(frame, nullptr); }
-  AnalysisResult analyze_filtered(const Frame&, const EmbedFilter& wanted) override {
+  AnalysisResult analyze(const Frame& frame) override { return analyze_live(frame, {}); }
+  AnalysisResult analyze_live(const Frame&, const AnalysisHooks& hooks) override {
     AnalysisResult r;
     r.faces = {face(RectF{5, 5, 20, 24}), face(RectF{38, 10, 20, 24})};
+    if (hooks.detected) {  // boxes and scores only, as the real one reports them
+      auto boxes = r.faces;
+      for (auto& f : boxes) f.quality = 0;
+      hooks.detected(boxes);
+    }
+    for (auto& f : r.faces) f.quality = 0.7f;
     std::vector<bool> embed(r.faces.size(), true);
-    if (wanted) embed = wanted(r.faces);  // asked without embeddings, as the real one does
+    if (hooks.wanted) embed = hooks.wanted(r.faces);  // asked without embeddings, as the real one does
     for (size_t i = 0; i < r.faces.size(); ++i)
       if (embed[i]) {
         r.faces[i].embedding = i == 0 ? kAlice : kBob;
@@ -101,7 +107,7 @@ TEST(CameraManager, EmbedsOnlyFacesOfUnsettledTracksAndKeepsIdentitiesOnEveryFra
 }
 
 TEST(CameraManager, AnalyzerWithoutEmbedFilterEmbedsEveryFace) {
-  // FixedFaceAnalyzer keeps FrameAnalyzer's default analyze_filtered: nothing is skipped.
+  // FixedFaceAnalyzer keeps FrameAnalyzer's default analyze_live: nothing is skipped.
   auto sink = std::make_shared<RecordingSink>();
   PipelineConfig cfg;
   cfg.inference_threads = 1;
@@ -114,55 +120,52 @@ TEST(CameraManager, AnalyzerWithoutEmbedFilterEmbedsEveryFace) {
   EXPECT_EQ(st["embeddings_computed"], st["faces_detected"]);
 }
 
-TEST(CameraManager, FramesStillNeedingEmbeddingsArePreviewedFirst) {
+TEST(CameraManager, EveryFrameWithFacesIsPreviewedBeforeItsLandmarksAndEmbeddings) {
   auto analyzer = std::make_shared<TwoPeopleAnalyzer>();
   auto sink = std::make_shared<RecordingSink>();
   PipelineConfig cfg;
   cfg.inference_threads = 1;
-  cfg.tracker.embed_recheck_ms = 100;  // settled tracks are re-embedded now and then
+  cfg.tracker.embed_recheck_ms = 60000;
   CameraManager mgr(cfg, analyzer, sink, two_people());
   ASSERT_TRUE(start_fake_camera(mgr));
-  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 40; }, 10s));
-  Json st = mgr.stats(1);
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 20; }, 10s));
   mgr.stop_all();
 
   std::lock_guard lock(sink->mu);
-  // One preview per frame that computed embeddings (the confirming frame and each refresh),
-  // none for the frames whose faces all continued settled tracks.
-  ASSERT_GE(sink->previews.size(), 2u);
-  EXPECT_LT(sink->previews.size(), sink->results.size());
-  int computed = st["embeddings_computed"].get<int>();
-  EXPECT_LE(sink->previews.size(), static_cast<size_t>(computed));
-  // Each preview comes just before the complete result of the same frame.
-  for (size_t i = 0; i < sink->order.size(); ++i) {
-    if (!sink->order[i].second) continue;
-    ASSERT_LT(i + 1, sink->order.size()) << "preview of frame " << sink->order[i].first << " never completed";
-    EXPECT_EQ(sink->order[i + 1], std::make_pair(sink->order[i].first, false));
+  // Each frame: its preview, then its complete result.
+  ASSERT_GE(sink->order.size(), 40u);
+  ASSERT_EQ(sink->order.size() % 2, 0u);
+  for (size_t i = 0; i + 1 < sink->order.size(); i += 2) {
+    EXPECT_TRUE(sink->order[i].second) << i;
+    EXPECT_EQ(sink->order[i + 1], std::make_pair(sink->order[i].first, false)) << i;
   }
-  // The confirming frame: the tracks were tentative, so the preview has boxes without ids,
-  // and its complete result names both.
-  const FrameResult& first = sink->previews.front();
-  EXPECT_TRUE(first.provisional);
-  ASSERT_EQ(first.faces.size(), 2u);
-  EXPECT_EQ(first.faces[0].track_id, 0u);
-  EXPECT_FALSE(first.faces[0].identity);
-  EXPECT_EQ(first.faces[1].face.box.x, 38);
-  EXPECT_TRUE(first.faces[0].face.embedding.empty());
-  auto complete = std::find_if(sink->results.begin(), sink->results.end(), [&](const FrameResult& r) { return r.seq == first.seq; });
-  ASSERT_NE(complete, sink->results.end());
-  EXPECT_FALSE(complete->provisional);
-  EXPECT_EQ(complete->faces[0].track_id, 1u);
-  ASSERT_TRUE(complete->faces[1].identity);
-  EXPECT_EQ(complete->faces[1].identity->label, "bob");
-  // A refresh of settled tracks: the preview already carries their ids and names.
-  const FrameResult& refresh = sink->previews.back();
-  ASSERT_EQ(refresh.faces.size(), 2u);
-  for (size_t k = 0; k < 2; ++k) {
-    EXPECT_EQ(refresh.faces[k].track_id, k + 1);
-    ASSERT_TRUE(refresh.faces[k].identity);
-    EXPECT_EQ(refresh.faces[k].identity->person_id, static_cast<PersonId>(k + 1));
+  ASSERT_EQ(sink->previews.size(), sink->results.size());
+  for (const auto& p : sink->previews) {
+    EXPECT_TRUE(p.provisional);
+    ASSERT_EQ(p.faces.size(), 2u);
+    EXPECT_EQ(p.faces[1].face.box.x, 38);
+    EXPECT_TRUE(p.faces[0].face.embedding.empty());
+    EXPECT_TRUE(p.timings_ms.count("total_ms"));
   }
-  EXPECT_EQ(to_json(refresh)["faces"].size(), 2u);
+  for (const auto& r : sink->results) EXPECT_FALSE(r.provisional);
+  // Frames 1 and 2: the tracks are not confirmed yet, so the previews carry no ids or names;
+  // frame 2's complete result confirms and names both.
+  for (size_t f = 0; f < 2; ++f)
+    for (size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(sink->previews[f].faces[k].track_id, 0u) << f;
+      EXPECT_FALSE(sink->previews[f].faces[k].identity) << f;
+    }
+  EXPECT_EQ(sink->results[1].faces[0].track_id, 1u);
+  ASSERT_TRUE(sink->results[1].faces[1].identity);
+  EXPECT_EQ(sink->results[1].faces[1].identity->label, "bob");
+  // From frame 3 on the previews already carry the settled tracks' ids and names.
+  for (size_t f = 2; f < sink->previews.size(); ++f)
+    for (size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(sink->previews[f].faces[k].track_id, k + 1) << f;
+      ASSERT_TRUE(sink->previews[f].faces[k].identity) << f;
+      EXPECT_EQ(sink->previews[f].faces[k].identity->person_id, static_cast<PersonId>(k + 1));
+    }
+  EXPECT_TRUE(to_json(sink->previews.back())["provisional"].get<bool>());
 }
 
 TEST(CameraManager, PreviewsCanBeTurnedOff) {

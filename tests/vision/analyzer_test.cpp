@@ -142,13 +142,29 @@ TEST(vision_analyzer, SecondLandmarkPassOnlyForEmbeddedFaces) {
   auto plain = an->analyze(img, all);
   ASSERT_GE(plain.size(), 2u);
   AnalyzeOptions some;
-  some.embed_filter = [](const std::vector<Face>& faces) {
+  std::vector<std::string> calls;  // the hooks, in order
+  std::vector<Face> detected;
+  some.on_detected = [&](const std::vector<Face>& faces) {
+    calls.push_back("detected");
+    detected = faces;
+  };
+  some.embed_filter = [&](const std::vector<Face>& faces) {
+    calls.push_back("filter");
     std::vector<bool> v(faces.size(), false);
     for (size_t i = 0; i < v.size(); i += 2) v[i] = true;  // every other face
     return v;
   };
   auto filtered = an->analyze(img, some);
   ASSERT_EQ(filtered.size(), plain.size());
+  // The boxes come first, before landmarks: same boxes, nothing else yet.
+  EXPECT_EQ(calls, (std::vector<std::string>{"detected", "filter"}));
+  ASSERT_EQ(detected.size(), plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_FLOAT_EQ(detected[i].box.x, plain[i].box.x) << i;
+    EXPECT_FLOAT_EQ(detected[i].box.w, plain[i].box.w) << i;
+    EXPECT_TRUE(detected[i].landmarks68.empty()) << i;
+    EXPECT_TRUE(detected[i].embedding.empty()) << i;
+  }
   auto lm = an->registry().get(an->registry().active("landmarker"));
   ASSERT_TRUE(lm && lm->landmarker);
   for (size_t i = 0; i < plain.size(); ++i) {
