@@ -153,6 +153,9 @@ Ort::SessionOptions cpu_options(const BackendOptions& opts) {
   so.SetInterOpNumThreads(1);
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   so.AddConfigEntry("session.set_denormal_as_zero", "1");  // the pool threads (see DenormalsAreZero)
+  // Idle pool threads spin by default, taking CPU the decoders and the other cameras' analyses
+  // need on a small box; sleeping costs a wake-up per parallel op instead.
+  so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   return so;
 }
 
