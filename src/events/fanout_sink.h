@@ -24,7 +24,7 @@ class FanoutSink final : public ResultSink {
 };
 
 // Per analysed frame: the detection_event JSON goes to the LiveCache and to subscribers.
-// A preview (boxes before the embeddings) goes to subscribers only, as a detection_event
+// A preview (boxes right after detection) goes to subscribers only, as a detection_event
 // with "provisional": true; the complete one for the same frame_seq follows, and only that
 // one is cached.
 class LiveSink final : public ResultSink {

@@ -132,13 +132,15 @@ class Tracker {
   // that confirms it is embedded). Skipped faces still associate by IoU in update() and
   // carry their track's identity. Does not change the tracker.
   std::vector<bool> wants_embeddings(const std::vector<Detection>& detections, int64_t time_ms) const;
-  // What update() should say for each detection, asked at the same point (before the
-  // embeddings; same gating): a face that continues exactly one confirmed, currently tracked
-  // track one-to-one gets that track's id and current identity; any other face track 0 and no
-  // identity (update() may still give it one: the face that confirms a tentative track, or
-  // appearance choosing between candidates). Certain for the faces wants_embeddings() skips
-  // (unless the gallery changed, which update() applies first); provisional for the others,
-  // whose embedding can still veto the pairing or change the identity. Lets the pipeline publish boxes before the embeddings. Does not change the tracker.
+  // What update() should say for each detection, asked before it (the pipeline asks right
+  // after detection; box and score only, the same gating as wants_embeddings): a face that
+  // continues exactly one confirmed, currently tracked track one-to-one gets that track's id
+  // and current identity; any other face track 0 and no identity (update() may still give it
+  // one: the face that confirms a tentative track, or appearance choosing between candidates).
+  // Certain for the faces wants_embeddings() skips (unless the gallery changed, which update()
+  // applies first); provisional for the others, whose embedding can still veto the pairing or
+  // change the identity. Lets the pipeline publish boxes before landmarks and embeddings.
+  // Does not change the tracker.
   std::vector<TrackedDetection> preview(const std::vector<Detection>& detections) const;
   size_t active_tracks() const;  // confirmed, currently matched or lost-but-alive
   void set_matcher(IdentityMatcher matcher) { matcher_ = std::move(matcher); }

@@ -150,7 +150,7 @@ export interface FrameResult {
   timings?: Record<string, number>;
   model?: string;
   fps?: number;
-  /** A preview sent before the embeddings: boxes final, names only for settled tracks; the
+  /** A preview sent right after detection: boxes final, names only for settled tracks; the
    * complete detection_event for the same frame_seq follows. */
   provisional?: boolean;
 }

@@ -123,7 +123,7 @@ describe('CameraViewPage overlay', () => {
       }),
     );
     expect(screen.getAllByRole('listitem').filter((li) => inView.contains(li)).map((li) => li.textContent)).toEqual(['Ada #3', 'Unknown #4']);
-    // A provisional event (boxes before the embeddings): drawn at once, but the "In view" list
+    // A provisional event (boxes right after detection): drawn at once, but the "In view" list
     // waits for the complete result of that frame instead of flickering to "Unknown".
     strokeRects = [];
     act(() =>

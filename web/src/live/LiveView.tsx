@@ -148,7 +148,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       const d = m.data as FrameResult;
       if (Number(d.camera_id) !== cameraId) return;
       result.current = d;
-      // A preview (boxes before the embeddings) is drawn at once; the counts and the "In view"
+      // A preview (boxes right after detection) is drawn at once; the counts and the "In view"
       // list wait for the complete result of the same frame, a few ms later, so names do not
       // flicker to "Unknown" and back.
       if (d.provisional) {
