@@ -13,37 +13,28 @@ void count_error(const char* what) {
 }
 }  // namespace
 
-void FanoutSink::on_frame_result(const FrameResult& result) {
+template <class Call>
+void FanoutSink::each(const char* stage, Call&& call) {
   for (auto& s : sinks_) {
     try {
-      s->on_frame_result(result);
+      call(*s);
     } catch (const std::exception& e) {
-      count_error("frame");
+      count_error(stage);
       spdlog::warn("result sink: {}", e.what());
     }
   }
+}
+
+void FanoutSink::on_frame_result(const FrameResult& result) {
+  each("frame", [&](ResultSink& s) { s.on_frame_result(result); });
 }
 
 void FanoutSink::on_frame_preview(const FrameResult& preview) {
-  for (auto& s : sinks_) {
-    try {
-      s->on_frame_preview(preview);
-    } catch (const std::exception& e) {
-      count_error("preview");
-      spdlog::warn("result sink: {}", e.what());
-    }
-  }
+  each("preview", [&](ResultSink& s) { s.on_frame_preview(preview); });
 }
 
 void FanoutSink::on_track_event(CameraId camera_id, const TrackEvent& event) {
-  for (auto& s : sinks_) {
-    try {
-      s->on_track_event(camera_id, event);
-    } catch (const std::exception& e) {
-      count_error("track");
-      spdlog::warn("result sink: {}", e.what());
-    }
-  }
+  each("track", [&](ResultSink& s) { s.on_track_event(camera_id, event); });
 }
 
 void LiveSink::on_frame_result(const FrameResult& result) {

@@ -20,6 +20,9 @@ class FanoutSink final : public ResultSink {
   void on_track_event(CameraId camera_id, const TrackEvent& event) override;
 
  private:
+  // Calls every sink; an exception is counted under `stage` and logged, the next sink still runs.
+  template <class Call>
+  void each(const char* stage, Call&& call);
   std::vector<std::shared_ptr<ResultSink>> sinks_;
 };
 
