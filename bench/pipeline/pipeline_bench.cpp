@@ -1,5 +1,5 @@
 // pipeline_bench [--clip PATH] [--cameras 1,2,3,4,6,8,10] [--seconds 30] [--fps-limit 5]
-//                [--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--detector ID]
+//                [--inference-threads K] [--frame-threads K] [--embed-recheck-ms MS] [--detector ID]
 //                [--no-analyzer]
 // Issue 4 §10 "throughput", in one process, one command:
 // 1. Reference: `ffmpeg -threads 1 -i CLIP -an -f null -` (decode only) and our FfmpegSource
@@ -11,7 +11,7 @@
 //    and detection at fps_limit per camera. Reports decoded and analysed fps per camera,
 //    detection slots missed (LaneStats::missed, `detections_missed`) against the scheduled
 //    N x fps_limit x seconds, and CPU by thread kind (decode threads "argus-cam*", inference
-//    threads "argus-infer"), so the decode rate per CPU-second can be set against ffmpeg's,
+//    threads "argus-infer" and frame helpers "argus-parallel"), so the decode rate per CPU-second can be set against ffmpeg's,
 //    and faces per analysis with the share embedded (the tracker skips faces of settled
 //    tracks; --embed-recheck-ms 0 embeds every face, as before that change).
 // Wall-clock rates depend on what else runs on the machine; CPU-second figures do not (much).
@@ -78,8 +78,8 @@ struct ServeAnalyzer {
   std::unique_ptr<services::AuditService> audit;
   std::unique_ptr<services::RecognitionService> recognition;
 
-  bool load(const std::string& dir, int tile_threads, const std::string& detector, std::string& why) {
-    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}, {"vision.tile_threads", std::to_string(tile_threads)},
+  bool load(const std::string& dir, int frame_threads, const std::string& detector, std::string& why) {
+    auto cfg = Config::load("", {}, {{"vision.warmup_runs", "1"}, {"vision.frame_threads", std::to_string(frame_threads)},
                                      {"vision.detector", detector}});
     if (!cfg) {
       why = cfg.error().message;
@@ -129,7 +129,8 @@ Sample sample(const CameraManager& mgr, int n) {
   s.wall = now_s();
   s.cpu = cpu_seconds();
   s.decode_cpu = argus_bench::threads_cpu("argus-cam");
-  s.infer_cpu = argus_bench::threads_cpu("argus-infer");
+  // Analysis runs on the pool's threads and, with vision.frame_threads, on the frame helpers.
+  s.infer_cpu = argus_bench::threads_cpu("argus-infer") + argus_bench::threads_cpu("argus-parallel");
   s.server_cpu = children_cpu();
   for (int i = 0; i < n; ++i) {
     Json st = mgr.stats(i + 1);
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
   int seconds = 30, inference_threads = -1;
   std::optional<int64_t> embed_recheck_ms;
   double fps_limit = 5;
-  int tile_threads = 0;  // vision.tile_threads (the default)
+  int frame_threads = 0;  // vision.frame_threads (the default)
   std::string detector = "auto";  // vision.detector (the default)
   bool with_analyzer = true;
   for (int i = 1; i < argc; ++i) {
@@ -170,7 +171,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") seconds = std::stoi(v);
     else if (a == "--fps-limit") fps_limit = std::stod(v);
     else if (a == "--inference-threads") inference_threads = std::stoi(v);
-    else if (a == "--tile-threads") tile_threads = std::stoi(v);
+    else if (a == "--frame-threads") frame_threads = std::stoi(v);
     else if (a == "--detector") detector = v;
     else if (a == "--embed-recheck-ms") embed_recheck_ms = std::stoll(v);
     else if (a == "--cameras") {
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
       for (std::string t; std::getline(ss, t, ',');) cams.push_back(std::stoi(t));
     } else {
       std::cerr << "usage: pipeline_bench [--clip PATH] [--cameras 1,2,4] [--seconds 30] [--fps-limit 5] "
-                   "[--inference-threads K] [--tile-threads K] [--embed-recheck-ms MS] [--detector ID] [--no-analyzer]\n";
+                   "[--inference-threads K] [--frame-threads K] [--embed-recheck-ms MS] [--detector ID] [--no-analyzer]\n";
       return 2;
     }
   }
@@ -216,7 +217,7 @@ int main(int argc, char** argv) {
   PipelineConfig pcfg;
   if (with_analyzer) {
     std::string why;
-    if (!serve.load(tmp.path(), tile_threads, detector, why)) {
+    if (!serve.load(tmp.path(), frame_threads, detector, why)) {
       std::cerr << "face analyzer unavailable (" << why << "); run scripts/fetch-models.sh or pass --no-analyzer\n";
       return 1;
     }

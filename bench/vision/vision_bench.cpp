@@ -31,7 +31,7 @@ Fixture& fx() {
     c.models_dir = std::string(ARGUS_SOURCE_DIR) + "/models";
     c.device = "cpu";
     c.intra_op_threads = 1;
-    c.tile_threads = 0;  // CPU time per call is the calling thread's: keep all work on it
+    c.frame_threads = 0;  // CPU time per call is the calling thread's: keep all work on it
     RegistryOptions ro;
     ro.warmup_runs = 3;
     auto an = FaceAnalyzer::create(c, ro);
@@ -143,10 +143,10 @@ void EmbedBatch(benchmark::State& st) {
 }
 
 // Latency of one 1080p analysis when the tiles are shared with one helper thread
-// (vision.tile_threads, the server's default on 2 cores): read the wall time.
+// (vision.frame_threads, the server's default on 2 cores): read the wall time.
 void AnalyzeTileHelpers(benchmark::State& st) {
   VisionConfig c = fx().an->config();
-  c.tile_threads = 1;
+  c.frame_threads = 1;
   RegistryOptions ro;
   ro.warmup_runs = 1;
   auto an = FaceAnalyzer::create(c, ro);

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -19,13 +20,13 @@ Json default_config_tree() {
     "storage": {"data_dir": "./data", "media_dir": "./media", "backend": "sqlite"},
     "auth": {"access_ttl_s": 900, "refresh_ttl_s": 604800, "login_attempts_per_minute": 5},
     "log": {"level": "info"},
-    "vision": {"models_dir": "./models", "device": "auto", "intra_op_threads": 1, "tile_threads": 0,
+    "vision": {"models_dir": "./models", "device": "auto", "intra_op_threads": 1, "frame_threads": -1,
                "detector": "auto", "recognizer": "auto", "fusion": false,
                "detection_threshold": 0.6, "recognition_threshold": 0.0, "match_margin": 0.05,
                "min_face_size": 24, "min_quality": 0.3, "min_sharpness": 15.0,
                "min_brightness": 40.0, "max_brightness": 220.0, "max_yaw_deg": 45.0,
                "hnsw_above": 50000, "warmup_runs": 10},
-    "pipeline": {"inference_threads": 0, "frame_ring": 4, "default_fps_limit": 5,
+    "pipeline": {"inference_threads": 0, "spread_slots": true, "frame_ring": 4, "default_fps_limit": 5,
                  "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
                  "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
                  "live_jpeg_quality": 80, "preview_boxes": true, "frame_queue_capacity": 32, "frame_workers": 0,
@@ -113,20 +114,44 @@ std::optional<Json> coerce(const Json& like, const Json& value) {
   return std::nullopt;
 }
 
+// Keys that were renamed: a configuration written with the old name still loads (with a
+// warning); where both names are given, the new one wins.
+const std::map<std::string, std::string>& renamed_keys() {
+  static const std::map<std::string, std::string> renamed = {
+      {"vision.tile_threads", "vision.frame_threads"},  // the helpers took more than detector tiles
+  };
+  return renamed;
+}
+std::string current_name(const std::string& key) {
+  auto it = renamed_keys().find(key);
+  if (it == renamed_keys().end()) return key;
+  spdlog::warn("config: '{}' is now called '{}'", key, it->second);
+  return it->second;
+}
+
 // Merges `src` into `dst`, typed by `defaults`; unknown keys and bad types are errors.
 Status merge_typed(Json& dst, const Json& src, const Json& defaults, const std::string& prefix) {
   if (!src.is_object()) return Error::make("CONFIG_ERROR", "'" + prefix + "' must be a mapping");
   for (auto it = src.begin(); it != src.end(); ++it) {
     std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (!defaults.contains(it.key())) return Error::make("CONFIG_ERROR", "unknown configuration key '" + key + "'");
-    const Json& like = defaults[it.key()];
+    std::string name = it.key();
+    if (!defaults.contains(name)) {
+      std::string now = current_name(key);
+      name = now.substr(now.rfind('.') + 1);
+      // Same section only; an old name next to its new one is dropped.
+      if (now == key || now.substr(0, now.rfind('.')) != prefix || !defaults.contains(name))
+        return Error::make("CONFIG_ERROR", "unknown configuration key '" + key + "'");
+      if (src.contains(name)) continue;
+      key = now;
+    }
+    const Json& like = defaults[name];
     if (like.is_object()) {
-      if (auto st = merge_typed(dst[it.key()], it.value(), like, key); !st) return st;
+      if (auto st = merge_typed(dst[name], it.value(), like, key); !st) return st;
       continue;
     }
     auto v = coerce(like, it.value());
     if (!v) return Error::make("CONFIG_ERROR", "configuration key '" + key + "' has the wrong type (expected " + std::string(like.type_name()) + ")");
-    dst[it.key()] = *v;
+    dst[name] = *v;
   }
   return {};
 }
@@ -207,7 +232,8 @@ Result<Config> Config::load(const std::string& yaml_path, const std::map<std::st
     else *find_path(tree, key) = *v;
   });
   if (!env_status) return env_status.error();
-  for (const auto& [key, text] : overrides) {
+  for (const auto& [given, text] : overrides) {
+    const std::string key = current_name(given);
     Json* slot = find_path(tree, key);
     if (!slot) return Error::make("CONFIG_ERROR", "unknown configuration key '" + key + "'");
     auto v = coerce(*slot, Json(text));

@@ -8,6 +8,7 @@ PipelineConfig PipelineConfig::from_json(const Json& j) {
   PipelineConfig c;
   if (!j.is_object()) return c;
   c.inference_threads = j.value("inference_threads", c.inference_threads);
+  c.spread_slots = j.value("spread_slots", c.spread_slots);
   c.frame_ring = j.value("frame_ring", c.frame_ring);
   c.default_fps_limit = j.value("default_fps_limit", c.default_fps_limit);
   c.push_queue = j.value("push_queue", c.push_queue);
@@ -34,7 +35,7 @@ PipelineConfig PipelineConfig::from_json(const Json& j) {
 CameraManager::CameraManager(PipelineConfig config, std::shared_ptr<FrameAnalyzer> analyzer,
                              std::shared_ptr<ResultSink> sink, IdentityMatcher matcher)
     : cfg_(std::move(config)), analyzer_(std::move(analyzer)), sink_(std::move(sink)), matcher_(std::move(matcher)) {
-  if (analyzer_) pool_ = std::make_unique<InferencePool>(cfg_.inference_threads);
+  if (analyzer_) pool_ = std::make_unique<InferencePool>(cfg_.inference_threads, cfg_.spread_slots);
 }
 
 CameraManager::~CameraManager() {

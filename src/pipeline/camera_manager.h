@@ -19,6 +19,8 @@ namespace argus {
 
 struct PipelineConfig {
   int inference_threads = 0;  // 0: one per core
+  // Cameras started together get detection slots spread over the period (InferencePool).
+  bool spread_slots = true;
   size_t frame_ring = 4;
   double default_fps_limit = 5;
   size_t push_queue = 8;      // pushed JPEGs waiting per websocket camera (oldest dropped)

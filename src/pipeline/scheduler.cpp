@@ -51,7 +51,11 @@ void InferencePool::Lane::count_slots(SteadyClock::time_point now) {
   waiting_since_ = {};
   if (period_ <= SteadyClock::duration::zero()) return;  // no fps_limit: no slots
   if (slot0_ == SteadyClock::time_point{}) {
-    slot0_ = now;
+    // The grid starts at the first slot's due time where it has one (a spread lane's placed
+    // slot, picked up to a frame interval later): from the pick instead, every later pick
+    // that came sooner after its due time would land in the slot before its own and the
+    // one after it would look missed.
+    slot0_ = next_due_ != SteadyClock::time_point{} && next_due_ <= now ? next_due_ : now;
     slot_ = 0;
     return;
   }
@@ -70,7 +74,7 @@ InferencePool::LaneStats InferencePool::Lane::stats() const {
   return stats_;
 }
 
-InferencePool::InferencePool(int threads) {
+InferencePool::InferencePool(int threads, bool spread_slots) : spread_slots_(spread_slots) {
   // One per core: decoding runs on the cameras' own threads and never waits for analysis (the
   // rings drop), so leaving a core to decoding only idled it (docs/benchmarks.md: 2 -> 3
   // cameras held on 2 cores).
@@ -110,6 +114,25 @@ uint64_t InferencePool::processor_exceptions() const {
   return exceptions_;
 }
 
+void InferencePool::place_first_slot(Lane& lane, SteadyClock::time_point now) {
+  const auto period = lane.period_;
+  if (period <= SteadyClock::duration::zero()) return;
+  // Where the other lanes of this rate are due next, as offsets from now within one period.
+  std::vector<SteadyClock::duration> offsets;
+  for (const auto& other : lanes_) {
+    if (other.get() == &lane || other->period_ != period || other->next_due_ == SteadyClock::time_point{}) continue;
+    auto d = (other->next_due_ - now) % period;
+    offsets.push_back(d < SteadyClock::duration::zero() ? d + period : d);
+  }
+  if (offsets.empty()) return;  // the first lane starts at once
+  std::sort(offsets.begin(), offsets.end());
+  // The middle of the widest gap between consecutive due times, on a circle of one period.
+  auto best_start = offsets.back(), best_gap = offsets.front() + period - offsets.back();
+  for (size_t i = 1; i < offsets.size(); ++i)
+    if (auto gap = offsets[i] - offsets[i - 1]; gap > best_gap) best_gap = gap, best_start = offsets[i - 1];
+  lane.next_due_ = now + (best_start + best_gap / 2) % period;
+}
+
 void InferencePool::worker() {
   pthread_setname_np(pthread_self(), "argus-infer");  // per-thread CPU in top -H and the benches
   std::unique_lock lock(mu_);
@@ -122,6 +145,7 @@ void InferencePool::worker() {
       size_t idx = (cursor_ + k) % n;
       auto& lane = lanes_[idx];
       if (lane->busy_ || lane->ring_.empty()) continue;
+      if (spread_slots_ && lane->next_due_ == SteadyClock::time_point{}) place_first_slot(*lane, now);
       if (auto ready = lane->ready_at(); now < ready) {
         earliest = std::min(earliest, ready);
         continue;

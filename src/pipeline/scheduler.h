@@ -75,8 +75,10 @@ class InferencePool {
     Processor process_;
   };
 
-  // threads <= 0: one per core (hardware_concurrency), at least 1.
-  explicit InferencePool(int threads);
+  // threads <= 0: one per core (hardware_concurrency), at least 1. spread_slots: a lane's
+  // first slot goes to the middle of the widest gap between the other lanes' (of the same
+  // fps_limit) next slots, so cameras started together do not all analyse at the same moment.
+  explicit InferencePool(int threads, bool spread_slots = false);
   ~InferencePool();
   InferencePool(const InferencePool&) = delete;
   InferencePool& operator=(const InferencePool&) = delete;
@@ -90,6 +92,8 @@ class InferencePool {
 
  private:
   void worker();
+  void place_first_slot(Lane& lane, SteadyClock::time_point now);  // under mu_
+  const bool spread_slots_;
   mutable std::mutex mu_;
   std::condition_variable cv_;       // work available / lane idle
   std::vector<std::shared_ptr<Lane>> lanes_;

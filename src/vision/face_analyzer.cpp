@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "core/log.h"
@@ -37,9 +39,9 @@ Result<std::shared_ptr<FaceAnalyzer>> FaceAnalyzer::create(const VisionConfig& c
 
 FaceAnalyzer::FaceAnalyzer(std::shared_ptr<ModelRegistry> registry, VisionConfig config)
     : registry_(std::move(registry)), config_(std::move(config)), thresholds_(QualityThresholds::from(config_)) {
-  int helpers = config_.tile_threads;
+  int helpers = config_.frame_threads;
   if (helpers < 0) helpers = std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1);
-  if (helpers > 0) tile_helpers_ = std::make_unique<ParallelFor>(helpers);
+  if (helpers > 0) frame_helpers_ = std::make_unique<ParallelFor>(helpers);
 }
 
 AnalyzeOptions FaceAnalyzer::default_options() const {
@@ -78,11 +80,14 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
   else if (bgr.channels() == 4) cv::cvtColor(bgr_in, bgr, cv::COLOR_BGRA2BGR);
 
   // Runs `fn` on each model of the chain until one succeeds; records which ran.
+  // The per-face steps call it from the frame's helper threads too: tr_mu guards the trace.
+  std::mutex tr_mu;
   auto run_chain = [&](const std::string& task, const std::vector<std::shared_ptr<const LoadedModel>>& chain,
                        auto&& fn) -> Status {
     std::string last_error = "no model available for " + task;
     for (size_t i = 0; i < chain.size(); ++i) {
       Status st = fn(*chain[i]);
+      std::lock_guard lock(tr_mu);
       if (st) {
         tr.models[task] = chain[i]->info.id;
         if (i > 0) tr.fallback_used = true;
@@ -92,6 +97,12 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       tr.notes.push_back(last_error);
     }
     return Error::make("MODEL_ERROR", last_error);
+  };
+  // One frame's independent per-face steps run on its helper threads (vision.frame_threads)
+  // beside this one; without helpers, in order on this thread.
+  auto each_face = [&](size_t n, const std::function<void(size_t)>& fn) {
+    if (frame_helpers_) frame_helpers_->run(n, fn);
+    else for (size_t i = 0; i < n; ++i) fn(i);
   };
   auto chain_for = [&](const std::string& task, const std::string& wanted) {
     if (!wanted.empty()) {
@@ -108,7 +119,7 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
   DetectOptions dop;
   dop.threshold = opts.detection_threshold >= 0 ? opts.detection_threshold : config_.detection_threshold;
   dop.min_face_size = opts.min_face_size >= 0 ? opts.min_face_size : config_.min_face_size;
-  dop.parallel = tile_helpers_.get();
+  dop.parallel = frame_helpers_.get();
   std::vector<Detection> dets;
   auto t0 = Clock::now();
   Status st = run_chain("detector", chain_for("detector", opts.detector), [&](const LoadedModel& m) -> Status {
@@ -172,8 +183,15 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       f.landmarks5 = five_from_68(f.landmarks68);
     }
   };
-  for (size_t i = 0; i < faces.size(); ++i) {
+  // Per face: the time of each step, summed over faces (over threads, with helpers).
+  struct FaceTimes {
+    double lm = 0, align = 0, q = 0, attr = 0;
+  };
+  std::vector<FaceTimes> times(faces.size());
+  std::vector<Status> face_status(faces.size());
+  each_face(faces.size(), [&](size_t i) {
     Face& f = faces[i];
+    FaceTimes& t = times[i];
     auto t1 = Clock::now();
     if (opts.landmarks || f.landmarks5.size() < 5) {
       Status ls = run_chain("landmarker", lm_chain, [&](const LoadedModel& m) -> Status {
@@ -185,25 +203,35 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
         if (!defer_second_pass) second_pass(m, f);
         return {};
       });
-      if (!ls) return ls.error();
+      if (!ls) {
+        face_status[i] = ls.error();
+        return;
+      }
     }
-    t_lm += ms_since(t1);
+    t.lm += ms_since(t1);
 
     if (opts.pose && pose_m) {
       auto t5 = Clock::now();
       if (auto p = pose_m->pose->estimate(bgr, f.box)) f.pose = *p;
-      tr.models["pose"] = pose_m->info.id;
-      t_attr += ms_since(t5);
+      t.attr += ms_since(t5);
     }
     if (opts.quality) {
       auto t2 = Clock::now();
       cv::Mat aligned = align_arcface(bgr, f.landmarks5);
-      t_align += ms_since(t2);
+      t.align += ms_since(t2);
       auto t3 = Clock::now();
       f.quality = assess_quality(aligned, f.box, f.landmarks5, f.pose, thresholds_);
-      t_q += ms_since(t3);
+      t.q += ms_since(t3);
     }
+  });
+  for (size_t i = 0; i < faces.size(); ++i) {
+    if (!face_status[i]) return face_status[i].error();
+    t_lm += times[i].lm;
+    t_align += times[i].align;
+    t_q += times[i].q;
+    t_attr += times[i].attr;
   }
+  if (opts.pose && pose_m && !faces.empty()) tr.models["pose"] = pose_m->info.id;
 
   // 3. Embeddings, for the faces the caller still needs (all unless opts.embed_filter says).
   std::vector<bool> embed(faces.size(), opts.embed);
@@ -214,10 +242,14 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
                                          std::to_string(faces.size()) + " faces");
   }
   if (defer_second_pass) {
-    auto t1 = Clock::now();
-    for (size_t i = 0; i < faces.size(); ++i)
-      if (embed[i] && lm_used[i]) second_pass(*lm_used[i], faces[i]);
-    t_lm += ms_since(t1);
+    std::vector<double> t_pass(faces.size(), 0.0);
+    each_face(faces.size(), [&](size_t i) {
+      if (!embed[i] || !lm_used[i]) return;
+      auto t1 = Clock::now();
+      second_pass(*lm_used[i], faces[i]);
+      t_pass[i] = ms_since(t1);
+    });
+    for (double t : t_pass) t_lm += t;
   }
   // One batch per frame: a recogniser whose model takes a batch runs the faces in one call.
   std::vector<size_t> to_embed;
@@ -227,12 +259,29 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       to_embed.push_back(i);
       l5s.push_back(faces[i].landmarks5);
     }
+  // On the CPU with helpers, one call per face spread over them (a CPU backend runs one face
+  // per call anyway, docs/benchmarks.md "Vision"); otherwise the frame's faces in one batch,
+  // which is what a GPU wants.
+  auto embed_all = [&](const LoadedModel& m) -> Result<std::vector<std::vector<float>>> {
+    Embedder& e = *m.embedder;
+    if (!frame_helpers_ || l5s.size() < 2 || m.info.device != "cpu") return e.embed_batch(bgr, l5s, opts.flip);
+    std::vector<std::vector<float>> out(l5s.size());
+    std::vector<Status> st(l5s.size());
+    frame_helpers_->run(l5s.size(), [&](size_t k) {
+      auto r = e.embed_batch(bgr, {l5s[k]}, opts.flip);
+      if (!r) st[k] = r.error();
+      else out[k] = std::move(r->at(0));
+    });
+    for (auto& s : st)
+      if (!s) return s.error();
+    return out;
+  };
   if (!to_embed.empty()) {
     auto t4 = Clock::now();
     if (opts.fusion) {
-      auto a = fr_model->embedder->embed_batch(bgr, l5s, opts.flip);
+      auto a = embed_all(*fr_model);
       if (!a) return a.error();
-      auto b = fa_model->embedder->embed_batch(bgr, l5s, opts.flip);
+      auto b = embed_all(*fa_model);
       if (!b) return b.error();
       for (size_t k = 0; k < to_embed.size(); ++k) {
         faces[to_embed[k]].embedding = fuse_embeddings((*a)[k], (*b)[k], kFusionWeights);
@@ -243,7 +292,7 @@ Result<std::vector<Face>> FaceAnalyzer::try_analyze(const cv::Mat& bgr_in, const
       std::string used;
       std::vector<std::vector<float>> es;
       Status es_status = run_chain("recognizer", emb_chain, [&](const LoadedModel& m) -> Status {
-        auto r = m.embedder->embed_batch(bgr, l5s, opts.flip);
+        auto r = embed_all(m);
         if (!r) return r.error();
         es = std::move(*r);
         used = m.info.id;

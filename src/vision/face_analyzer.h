@@ -61,7 +61,7 @@ class FaceAnalyzer {
   std::shared_ptr<ModelRegistry> registry_;
   VisionConfig config_;
   QualityThresholds thresholds_;
-  std::unique_ptr<ParallelFor> tile_helpers_;  // vision.tile_threads
+  std::unique_ptr<ParallelFor> frame_helpers_;  // vision.frame_threads
 };
 
 // Fused-embedding id and its match threshold (docs/accuracy.md).

@@ -83,11 +83,18 @@ class UltraFaceMultiScaleDetector final : public Detector {
   int passes_for(cv::Size frame, const DetectOptions& o) const override { return int(levels(frame, o).size()); }
 
   Result<std::vector<Detection>> detect(const cv::Mat& bgr, const DetectOptions& o) override {
-    std::vector<Detection> all;
     const auto plan = levels(bgr.size(), o);
+    std::vector<std::vector<Detection>> per_level(plan.size());
+    std::vector<Status> st(plan.size());
+    auto pass = [&](size_t k) { st[k] = detect_level(bgr, plan[k], o.threshold, /*drop_large=*/k > 0, per_level[k]); };
+    // The passes are independent: with frame helpers they run side by side, finest first
+    // (the longest) so the caller does not wait for it after the coarse one.
+    if (o.parallel) o.parallel->run(plan.size(), [&](size_t i) { pass(plan.size() - 1 - i); });
+    else for (size_t k = 0; k < plan.size(); ++k) pass(k);
+    std::vector<Detection> all;
     for (size_t k = 0; k < plan.size(); ++k) {
-      auto st = detect_level(bgr, plan[k], o.threshold, /*drop_large=*/k > 0, all);
-      if (!st) return st.error();
+      if (!st[k]) return st[k].error();
+      all.insert(all.end(), per_level[k].begin(), per_level[k].end());
     }
     all = nms(std::move(all), kNmsIou);
     std::erase_if(all, [&](const Detection& d) { return std::max(d.box.w, d.box.h) < o.min_face_size * 0.75f; });

@@ -14,7 +14,7 @@ Result<VisionConfig> VisionConfig::from_json(const Json& tree) {
     get("models_dir", c.models_dir);
     get("device", c.device);
     get("intra_op_threads", c.intra_op_threads);
-    get("tile_threads", c.tile_threads);
+    get("frame_threads", c.frame_threads);
     get("detector", c.detector);
     get("recognizer", c.recognizer);
     get("fusion", c.fusion);
@@ -33,8 +33,8 @@ Result<VisionConfig> VisionConfig::from_json(const Json& tree) {
   if (c.device != "cpu" && !cuda_device_index(c.device))
     return Error::make("VALIDATION_ERROR", "vision.device must be auto, cpu or cuda:N");
   if (c.intra_op_threads < 0) c.intra_op_threads = 1;
-  if (c.tile_threads < -1 || c.tile_threads > 64)
-    return Error::make("VALIDATION_ERROR", "vision.tile_threads must be -1 (one per core but one), 0 or 1..64");
+  if (c.frame_threads < -1 || c.frame_threads > 64)
+    return Error::make("VALIDATION_ERROR", "vision.frame_threads must be -1 (one per core but one), 0 or 1..64");
   return c;
 }
 

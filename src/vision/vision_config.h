@@ -11,13 +11,13 @@ struct VisionConfig {
   std::string models_dir = "./models";
   std::string device = "auto";   // auto | cpu | cuda:N
   int intra_op_threads = 1;
-  // Helper threads that run one frame's detector tiles beside the thread analysing it; -1: one
-  // per core but one, 0: none. Off by default: on 2 cores one helper cut one camera's latency
-  // p95 85 -> 62 ms but gained nothing at 2 cameras and lost the 4th camera's throughput
-  // (docs/benchmarks.md, Pipeline section 7). For a box with cores to spare. Tiled detectors
-  // only (ultraface-ort, blazeface-ort, pulled fixed-size ones): the default multi-scale
-  // detector runs 2 whole-frame passes and ignores it.
-  int tile_threads = 0;
+  // Helper threads that share one frame's work with the thread analysing it: the detector's
+  // passes or tiles, each face's landmarks and quality, the embeddings. -1: one per core but
+  // one, 0: none. With spread detection slots (pipeline.spread_slots) a frame mostly finds the
+  // other cores free: at 2 cameras on 2 cores the complete result's p95 went 67 -> 47 ms, at
+  // 4 cameras 126 -> 84 ms, at the same CPU per frame (docs/benchmarks.md, Pipeline section
+  // 11). Called tile_threads while only tiles were shared (the config loader maps the old name).
+  int frame_threads = -1;
   std::string detector = "auto";
   std::string recognizer = "auto";
   bool fusion = false;

@@ -45,6 +45,27 @@ TEST(Config, UnknownKeyIsAnError) {
   EXPECT_NE(c.error().message.find("server.prot"), std::string::npos);
 }
 
+// A renamed key (vision.tile_threads -> vision.frame_threads) still loads from a file or a flag;
+// next to its new name the new one wins; a misspelt key stays an error.
+TEST(Config, RenamedKeysStillLoad) {
+  argus_test::TempDir dir;
+  std::string path = dir.path() + "/argus.yaml";
+  std::ofstream(path) << "vision:\n  tile_threads: 0\n";
+  auto file = Config::load(path, {}, {});
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_EQ(file->tree["vision"]["frame_threads"], 0);
+  EXPECT_FALSE(file->tree["vision"].contains("tile_threads"));
+  std::ofstream(path) << "vision:\n  frame_threads: 2\n  tile_threads: 0\n";
+  auto both = Config::load(path, {}, {});
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->tree["vision"]["frame_threads"], 2);
+  auto flag = Config::load("", {}, {{"vision.tile_threads", "3"}});
+  ASSERT_TRUE(flag.ok()) << flag.error().message;
+  EXPECT_EQ(flag->tree["vision"]["frame_threads"], 3);
+  std::ofstream(path) << "pipeline:\n  tile_threads: 0\n";  // the old name in another section
+  EXPECT_FALSE(Config::load(path, {}, {}).ok());
+}
+
 TEST(Config, WrongTypeAndRangeAreErrors) {
   EXPECT_FALSE(Config::load("", {{"ARGUS_SERVER_PORT", "eighty"}}, {}).ok());
   EXPECT_FALSE(Config::load("", {}, {{"server.port", "70000"}}).ok());

@@ -188,3 +188,49 @@ TEST(vision_analyzer, SecondLandmarkPassOnlyForEmbeddedFaces) {
     }
   }
 }
+
+// vision.frame_threads: a frame's detector passes, per-face landmarks and quality and the
+// embeddings shared with helper threads give exactly what one thread gives, on the live path
+// (embed filter, deferred second landmark pass) and the plain one.
+TEST(vision_analyzer, FrameHelpersGiveTheSameAnalysis) {
+  REQUIRE_MODELS();
+  RegistryOptions ro;
+  ro.warmup_runs = 1;
+  auto config = argus_test::test_vision_config();
+  config.frame_threads = 0;
+  auto alone = FaceAnalyzer::create(config, ro);
+  config.frame_threads = 3;
+  auto helped = FaceAnalyzer::create(config, ro);
+  ASSERT_TRUE(alone.ok() && helped.ok());
+  cv::Mat img = cv::imread(argus_test::sample(4)), frame;
+  cv::resize(img, frame, cv::Size(1920, 1080));
+  AnalyzeOptions plain;
+  AnalyzeOptions live;
+  live.embed_filter = [](const std::vector<Face>& faces) {
+    std::vector<bool> v(faces.size(), false);
+    for (size_t i = 0; i < v.size(); i += 2) v[i] = true;
+    return v;
+  };
+  for (const auto* opts : {&plain, &live}) {
+    AnalyzeTrace trace;
+    auto a = (*alone)->analyze(frame, *opts);
+    auto b = (*helped)->analyze(frame, *opts, &trace);
+    ASSERT_GE(a.size(), 3u);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(trace.models.count("landmarker"), 1u);
+    EXPECT_EQ(trace.models.count("recognizer"), 1u);
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].box.x, b[i].box.x) << i;
+      EXPECT_EQ(a[i].box.y, b[i].box.y) << i;
+      EXPECT_EQ(a[i].box.w, b[i].box.w) << i;
+      EXPECT_EQ(a[i].score, b[i].score) << i;
+      ASSERT_EQ(a[i].landmarks5.size(), b[i].landmarks5.size()) << i;
+      for (size_t k = 0; k < a[i].landmarks5.size(); ++k) {
+        EXPECT_EQ(a[i].landmarks5[k].x, b[i].landmarks5[k].x) << i;
+        EXPECT_EQ(a[i].landmarks5[k].y, b[i].landmarks5[k].y) << i;
+      }
+      EXPECT_EQ(a[i].quality.score, b[i].quality.score) << i;
+      EXPECT_EQ(a[i].embedding, b[i].embedding) << i;
+    }
+  }
+}

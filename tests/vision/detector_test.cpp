@@ -85,7 +85,7 @@ TEST(vision_detector, TilingFinds30PxFaceIn1080p) {
   EXPECT_LE(with->size(), 2u);
 }
 
-// vision.tile_threads: tiles shared with helper threads give exactly the sequential result.
+// vision.frame_threads: tiles shared with helper threads give exactly the sequential result.
 TEST(vision_detector, TilesOnHelperThreadsGiveTheSameFaces) {
   REQUIRE_MODELS();
   auto an = argus_test::shared_analyzer();
