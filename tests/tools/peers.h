@@ -29,8 +29,9 @@ extern char** environ;
 
 namespace argus_test {
 
-// A child process with its stdout readable line by line; killed (SIGKILL) and reaped on
-// destruction so a failing test never leaks a server.
+// A child process with its stdout readable line by line; stopped and reaped on destruction
+// so a failing test never leaks a server: SIGTERM first (peers clean up their temp files),
+// SIGKILL when it has not exited within a second.
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv) {
@@ -48,7 +49,7 @@ class ChildProcess {
     out_ = fds[0];
   }
   ~ChildProcess() {
-    kill(SIGKILL);
+    terminate();
     if (out_ >= 0) ::close(out_);
   }
   ChildProcess(const ChildProcess&) = delete;
@@ -85,6 +86,18 @@ class ChildProcess {
     ::kill(pid_, sig);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  void terminate(std::chrono::milliseconds grace = std::chrono::seconds(1)) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);  // a frozen peer cannot act on SIGTERM
+    ::kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) return kill(SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     pid_ = -1;
   }
 

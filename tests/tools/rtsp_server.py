@@ -27,6 +27,27 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+TEMP_PREFIX = "argus-rtsp-"
+
+
+def remove_stale_temp_dirs():
+    """Temp dirs of servers that were killed (the fault tests SIGKILL them): the dir name
+    carries the owner's pid; remove those whose owner is gone."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        if not name.startswith(TEMP_PREFIX):
+            continue
+        pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue  # an older unnamed one: its owner is unknown, leave it
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(base, name), True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
 def video_codec(path):
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                           "stream=codec_name", "-of", "json", path], capture_output=True, text=True, check=True)
@@ -43,10 +64,14 @@ def main():
     args = ap.parse_args()
 
     Gst.init(None)
-    tmp = tempfile.mkdtemp(prefix="argus-rtsp-")
+    remove_stale_temp_dirs()
+    tmp = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
     atexit.register(shutil.rmtree, tmp, True)
-    # SIGTERM: exit through atexit so the temp dir goes away.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    loop = GLib.MainLoop()
+    # SIGTERM / SIGINT: leave the main loop (a Python handler would not run while GLib waits
+    # in C), then exit through atexit so the temp dir goes away.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
 
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
@@ -83,7 +108,7 @@ def main():
         print("ERROR cannot listen", flush=True)
         return 1
     print(f"READY {server.get_bound_port()}", flush=True)
-    GLib.MainLoop().run()
+    loop.run()
     return 0
 
 
