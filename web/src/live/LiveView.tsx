@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { FrameResult } from '../api/types';
+import { carryMarks } from '../overlay/carry';
 import { drawOverlay, TrailStore, type DebugInfo } from '../overlay/draw';
 import { resultView } from '../overlay/geometry';
 import type { Layers } from '../overlay/layers';
@@ -72,6 +73,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
   const imgRef = useRef<HTMLImageElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
   const result = useRef<FrameResult | null>(null);
+  const lastComplete = useRef<FrameResult | undefined>(undefined);
   const trails = useRef(new TrailStore());
   const natural = useRef<{ w: number; h: number }>({ w: 0, h: 0 });
   const frameTimes = useRef<number[]>([]);
@@ -93,6 +95,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
     gotFrame.current = false;
     trails.current.clear();
     result.current = null;
+    lastComplete.current = undefined;
   }, [mode, cameraId]);
 
   const redraw = useCallback(() => {
@@ -147,14 +150,17 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       if (m.type !== 'detection_event' || !m.data) return;
       const d = m.data as FrameResult;
       if (Number(d.camera_id) !== cameraId) return;
-      result.current = d;
-      // A preview (boxes right after detection) is drawn at once; the counts and the "In view"
-      // list wait for the complete result of the same frame, a few ms later, so names do not
-      // flicker to "Unknown" and back.
+      // A preview (boxes right after detection) is drawn at once, with the landmarks and pose
+      // of the last complete result carried over; the counts and the "In view" list wait for
+      // the complete result of the same frame, a few ms later, so names do not flicker to
+      // "Unknown" and back.
       if (d.provisional) {
+        result.current = carryMarks(d, lastComplete.current);
         redraw();
         return;
       }
+      result.current = d;
+      lastComplete.current = d;
       trails.current.update(d);
       debug.current.model = d.model;
       const t = d.timings as Record<string, number> | undefined;
