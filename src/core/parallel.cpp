@@ -26,7 +26,7 @@ bool ParallelFor::take(Loop& loop, size_t& i) {
 void ParallelFor::run(size_t n, const std::function<void(size_t)>& fn) {
   if (n == 0) return;
   if (threads_.empty() || n == 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
+    for (size_t i = 0; i < n; ++i) fn(i);  // an exception leaves at once: nothing else runs it
     return;
   }
   auto loop = std::make_shared<Loop>(Loop{&fn, n});
@@ -36,12 +36,23 @@ void ParallelFor::run(size_t n, const std::function<void(size_t)>& fn) {
   size_t i;
   while (take(*loop, i)) {
     lock.unlock();
-    fn(i);
+    auto error = call(fn, i);
     lock.lock();
+    if (error && !loop->error) loop->error = error;
     ++loop->done;
   }
   loops_.erase(it);  // every index is taken: helpers no longer look at it
   done_cv_.wait(lock, [&] { return loop->done == loop->n; });
+  if (loop->error) std::rethrow_exception(loop->error);
+}
+
+std::exception_ptr ParallelFor::call(const std::function<void(size_t)>& fn, size_t i) {
+  try {
+    fn(i);
+    return nullptr;
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 void ParallelFor::helper() {
@@ -61,8 +72,9 @@ void ParallelFor::helper() {
     size_t i;
     while (take(*loop, i)) {
       lock.unlock();
-      (*loop->fn)(i);
+      auto error = call(*loop->fn, i);
       lock.lock();
+      if (error && !loop->error) loop->error = error;
       if (++loop->done == loop->n) done_cv_.notify_all();
     }
   }

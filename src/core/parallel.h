@@ -6,6 +6,7 @@
 // helper takes indices from the oldest loop that still has some.
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <list>
 #include <memory>
@@ -23,7 +24,9 @@ class ParallelFor {
   ParallelFor(const ParallelFor&) = delete;
   ParallelFor& operator=(const ParallelFor&) = delete;
 
-  // fn(i) for i in [0, n), on the calling thread and idle helpers. fn must not throw.
+  // fn(i) for i in [0, n), on the calling thread and idle helpers. When fn throws, the other
+  // indices still run (helpers may be inside them) and the first exception is rethrown here
+  // once every index is done: a helper thread never lets one escape (that would terminate).
   void run(size_t n, const std::function<void(size_t)>& fn);
   int helpers() const { return static_cast<int>(threads_.size()); }
 
@@ -31,7 +34,9 @@ class ParallelFor {
   struct Loop {
     const std::function<void(size_t)>* fn;
     size_t n, next = 0, done = 0;
+    std::exception_ptr error;  // the first exception an index threw
   };
+  static std::exception_ptr call(const std::function<void(size_t)>& fn, size_t i);
   // Under mu_: the next index of `loop`, or false when all are taken.
   static bool take(Loop& loop, size_t& i);
   void helper();

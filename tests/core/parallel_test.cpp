@@ -55,3 +55,24 @@ TEST(ParallelFor, ConcurrentCallersEachGetTheirOwnLoopCompleted) {
   for (auto& t : callers) t.join();
   EXPECT_EQ(complete_on_return.load(), kCallers * 20);
 }
+
+// An index that throws (on a helper or on the caller) does not terminate the process: the
+// other indices still run, the first exception comes back to the caller, and the helpers
+// keep working for the next loop.
+TEST(ParallelFor, AnExceptionReachesTheCallerAfterEveryIndexRan) {
+  ParallelFor pf(2);
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> ran{0};
+    EXPECT_THROW(pf.run(16,
+                        [&](size_t i) {
+                          std::this_thread::sleep_for(std::chrono::microseconds(200));
+                          ++ran;
+                          if (i % 5 == 2) throw std::runtime_error("face " + std::to_string(i));
+                        }),
+                 std::runtime_error);
+    EXPECT_EQ(ran.load(), 16) << "round " << round;
+  }
+  std::atomic<int> after{0};
+  pf.run(8, [&](size_t) { ++after; });
+  EXPECT_EQ(after.load(), 8);
+}
