@@ -135,6 +135,16 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
            return json_ok({{"results", results}, {"ttl_ms", live.cache.ttl_ms()}});
          }});
 
+  r.add({V::get, "/api/v1/system/alerts", viewer, "system",
+         "Alerts in force (camera_offline, analysis_overloaded, disk_low), oldest first; changes arrive as "
+         "system_alert WebSocket messages",
+         nullptr, obj({{"alerts", arr(kObj)}}), {}, false, false, "application/json", [&live](Request& req) {
+           Json alerts = Json::array();
+           for (const auto& a : live.alerts.active())
+             if (!a.camera || req.principal->can_see_camera(*a.camera)) alerts.push_back(a.to_json());
+           return json_ok({{"alerts", alerts}});
+         }});
+
   // ---- sightings ----
   r.add({V::get, "/api/v1/detections", viewer, "detections", "Sightings (one per track), newest first", nullptr,
          obj({{"detections", arr(kSighting)}}),

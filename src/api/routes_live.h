@@ -1,11 +1,12 @@
 #pragma once
 // Live and history routes (issue 4): /detections (sightings), /detections/live,
-// /detections/statistics, /attendance, MJPEG and snapshots per camera, camera discovery,
+// /detections/statistics, /attendance, /system/alerts, MJPEG and snapshots per camera, camera discovery,
 // the /ws WebSocket and the /ingest/ws/{id} push endpoint. Registered by the live runtime
 // (src/cli/live_runtime.cpp) into the same route table as the core routes.
 #include <string>
 
 #include "api/app.h"
+#include "events/alert_monitor.h"
 #include "events/live_cache.h"
 #include "events/ws_hub.h"
 #include "pipeline/camera_manager.h"
@@ -18,6 +19,7 @@ struct LiveContext {
   const LiveFrames& frames;  // the live view's pictures: the session's or pushed frames
   events::LiveCache& cache;
   events::WsHub& hub;
+  const events::AlertMonitor& alerts;
   std::string blob_dir;    // <data>/blobs (sighting snapshots live under snapshots/)
   std::string ingest_key;  // HMAC key for per-camera ingest tokens (the JWT key)
   int jpeg_quality = 80;

@@ -100,8 +100,9 @@ class WsSession final : public WsConnection {
     });
   }
 
-  void send_text(std::string msg) override { enqueue(std::move(msg), false); }
-  void send_binary(std::string msg) override { enqueue(std::move(msg), true); }
+  void send_shared(std::shared_ptr<const std::string> msg, bool binary) override {
+    if (msg) enqueue(std::move(msg), binary);
+  }
   void close(uint16_t code) override {
     auto self = std::static_pointer_cast<WsSession>(shared_from_this());
     net::post(ws_.get_executor(), [self, code] {
@@ -115,7 +116,7 @@ class WsSession final : public WsConnection {
   const std::string& client() const override { return client_; }
 
  private:
-  void enqueue(std::string msg, bool binary) {
+  void enqueue(std::shared_ptr<const std::string> msg, bool binary) {
     if (!open_) return;
     auto self = std::static_pointer_cast<WsSession>(shared_from_this());
     net::post(ws_.get_executor(), [self, msg = std::move(msg), binary]() mutable {
@@ -134,7 +135,7 @@ class WsSession final : public WsConnection {
     if (queue_.empty() || !open_) return;
     ws_.binary(queue_.front().second);
     auto self = std::static_pointer_cast<WsSession>(shared_from_this());
-    ws_.async_write(net::buffer(queue_.front().first), [self](beast::error_code ec, size_t) {
+    ws_.async_write(net::buffer(*queue_.front().first), [self](beast::error_code ec, size_t) {
       if (ec) { self->fail(); return; }
       self->queue_.pop_front();
       self->write_next();
@@ -175,7 +176,7 @@ class WsSession final : public WsConnection {
   std::string client_;
   size_t queue_limit_;
   beast::flat_buffer buffer_;
-  std::deque<std::pair<std::string, bool>> queue_;
+  std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // bytes, binary
   std::atomic<bool> open_{false};
   std::atomic<bool> closed_notified_{false};
   std::atomic<uint64_t> dropped_{0};

@@ -41,8 +41,10 @@ class RequestHandler {
 class WsConnection : public std::enable_shared_from_this<WsConnection> {
  public:
   virtual ~WsConnection() = default;
-  virtual void send_text(std::string msg) = 0;
-  virtual void send_binary(std::string msg) = 0;
+  void send_text(std::string msg) { send_shared(std::make_shared<const std::string>(std::move(msg)), false); }
+  void send_binary(std::string msg) { send_shared(std::make_shared<const std::string>(std::move(msg)), true); }
+  // The same bytes queued for many clients (fan-out, video) by reference, not copied per client.
+  virtual void send_shared(std::shared_ptr<const std::string> msg, bool binary) = 0;
   // Closes with a WebSocket close code (1001 going away; 4401 for failed authentication).
   virtual void close(uint16_t code = 1001) = 0;
   virtual bool is_open() const = 0;

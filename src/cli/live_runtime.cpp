@@ -1,6 +1,8 @@
 #include "cli/live_runtime.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include "core/time.h"
 #include "events/event_json.h"
@@ -54,7 +56,7 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
     data["person"] = rec.person_id ? Json{{"id", *rec.person_id}, {"name", data["person_name"]}, {"similarity", rec.similarity}}
                                    : Json(nullptr);
     bool recognition = event == "identity_assigned" || event == "identity_changed";
-    hub_->publish_track(cam, recognition ? "recognition_event" : "track_update", data);
+    hub_->publish_track(cam, recognition ? "recognition_event" : "track_update", std::move(data));
   });
   live_sink_ = std::make_shared<events::LiveSink>(*cache_, *hub_, deps_.model, deps_.person_name);
   auto sink = std::make_shared<events::FanoutSink>(std::vector<std::shared_ptr<ResultSink>>{live_sink_, writer_});
@@ -65,8 +67,11 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
                                            std::chrono::milliseconds(p.value("sighting_close_ms", int64_t{5000})));
   frames_ = std::make_unique<LiveFrames>(*manager_, pushed_.get(), pcfg.jpeg_quality);
 
+  alerts_ = std::make_unique<events::AlertMonitor>(events::AlertConfig::from_pipeline(p));
+  obs::Registry::global().gauge_fn("argus_alerts_active", "System alerts in force (GET /api/v1/system/alerts)", {},
+                                   [this] { return static_cast<double>(alerts_->active().size()); });
   routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
-      *manager_, *frames_, *cache_, *hub_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
+      *manager_, *frames_, *cache_, *hub_, *alerts_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
   api::add_live_routes(deps_.app, *routes_ctx_);
 
   ctx_.cameras.on_change = [this](int64_t id, const std::string& what) { on_camera_change(id, what); };
@@ -86,6 +91,7 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
 
 LiveRuntime::~LiveRuntime() {
   stop();
+  obs::Registry::global().remove_gauge_fn("argus_alerts_active", {});
   ctx_.cameras.on_change = nullptr;
   ctx_.cameras.stats_for = nullptr;
 }
@@ -101,10 +107,17 @@ void LiveRuntime::start() {
     ++started;
   }
   spdlog::info("live: {} camera(s) started, analyzer {}", started, deps_.analyzer ? "on" : "off (live view only)");
+  alert_thread_ = std::thread([this] { watch_alerts(); });
 }
 
 void LiveRuntime::stop() {
   if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(alert_mu_);
+    alert_stop_ = true;
+  }
+  alert_cv_.notify_all();
+  if (alert_thread_.joinable()) alert_thread_.join();  // no alerts about cameras being stopped
   // Cameras first: stopping ends their open tracks, whose final events the writer stores.
   manager_->stop_all();
   pushed_->stop();
@@ -200,6 +213,36 @@ Json LiveRuntime::camera_stats(int64_t id) const {
   s["latency_ms"] = s.value("avg_latency_ms", 0.0);
   s["downtime_s"] = s.value("downtime_ms", int64_t{0}) / 1000.0;
   return s;
+}
+
+void LiveRuntime::watch_alerts() {
+  pthread_setname_np(pthread_self(), "argus-alerts");
+  constexpr auto kAlertInterval = std::chrono::seconds(2);
+  std::unique_lock lock(alert_mu_);
+  while (!alert_cv_.wait_for(lock, kAlertInterval, [this] { return alert_stop_; })) {
+    lock.unlock();
+    try {
+      std::vector<events::CameraSnapshot> cams;
+      for (const auto& s : manager_->list_stats()) cams.push_back(events::CameraSnapshot::from_stats(s));
+      std::optional<uint64_t> free;
+      struct statvfs fs {};
+      if (::statvfs(deps_.blob_dir.c_str(), &fs) == 0) free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      for (const auto& a : alerts_->update(cams, free, now_unix_ms())) {
+        if (a.active) {
+          spdlog::warn("alert {}: {}", a.id, a.message);
+          obs::Registry::global()
+              .counter("argus_alerts_raised_total", "System alerts raised, by kind", {{"alert", a.kind}})
+              .inc();
+        } else {
+          spdlog::info("alert {} cleared: {}", a.id, a.message);
+        }
+        hub_->publish_alert(a.camera, a.to_json());
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("alerts: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 Json LiveRuntime::performance() const {

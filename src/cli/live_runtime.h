@@ -2,20 +2,24 @@
 // LiveRuntime: runs the cameras inside `argus serve`. Composition only - it builds the
 // CameraManager with its sinks (LiveCache, WebSocket hub, SightingWriter), follows camera
 // changes made through the API (CameraService::on_change), mirrors session states into the
-// store and to WebSocket clients, exports per-camera metrics and registers the live routes.
+// store and to WebSocket clients, exports per-camera metrics, raises system alerts (a thread
+// of its own feeds AlertMonitor) and registers the live routes.
 //
 // Lifetime: construct after add_core_routes (it adds routes), start() once the HTTP server
 // listens, stop() after the HTTP server stopped (streams and sockets are gone by then);
 // destroy after the server (serve.cpp declares it first).
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "api/app.h"
 #include "api/routes_live.h"
 #include "core/config.h"
+#include "events/alert_monitor.h"
 #include "events/fanout_sink.h"
 #include "events/live_cache.h"
 #include "events/sighting_writer.h"
@@ -61,6 +65,7 @@ class LiveRuntime {
   void on_state(CameraId id, SessionState s, const std::string& detail);
   Json camera_stats(int64_t id) const;
   Json performance() const;
+  void watch_alerts();  // alert thread: AlertMonitor::update every kAlertIntervalMs
 
   LiveDeps deps_;
   api::AppContext& ctx_;
@@ -77,7 +82,13 @@ class LiveRuntime {
   std::unique_ptr<CameraManager> manager_;  // after the sinks: destroyed (cameras stopped) first
   std::shared_ptr<PushedFrames> pushed_;    // likewise
   std::unique_ptr<LiveFrames> frames_;      // reads manager_ and pushed_: destroyed before them
+  std::unique_ptr<events::AlertMonitor> alerts_;
   std::unique_ptr<api::LiveContext> routes_ctx_;
+
+  std::mutex alert_mu_;
+  std::condition_variable alert_cv_;
+  bool alert_stop_ = false;
+  std::thread alert_thread_;  // last: started in start(), joined in stop()
 };
 
 }  // namespace argus::cli

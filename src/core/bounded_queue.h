@@ -60,10 +60,13 @@ class BoundedQueue {
     return item;
   }
 
+  // After close(), push() refuses and pop() returns what is left, then nullopt.
   void close() {
     { std::lock_guard lock(mu_); closed_ = true; }
     cv_.notify_all();
   }
+  // Accepts pushes again (a consumer thread that is started again after a stop).
+  void reopen() { std::lock_guard lock(mu_); closed_ = false; }
   size_t size() const { std::lock_guard lock(mu_); return items_.size(); }
   uint64_t dropped() const { std::lock_guard lock(mu_); return dropped_; }
   size_t capacity() const { return capacity_; }

@@ -29,7 +29,9 @@ Json default_config_tree() {
     "pipeline": {"inference_threads": 0, "spread_slots": true, "frame_ring": 4, "default_fps_limit": 5,
                  "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
                  "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
-                 "live_jpeg_quality": 80, "preview_boxes": true, "frame_queue_capacity": 32, "frame_workers": 0,
+                 "live_jpeg_quality": 80, "preview_boxes": true,
+                 "alert_offline_s": 30, "alert_overload_ratio": 0.1, "alert_disk_free_mb": 1024,
+                 "frame_queue_capacity": 32, "frame_workers": 0,
                  "frame_dedup_ms": 5000, "frame_timeout_ms": 5000, "frame_sync_waiters": 0,
                  "frame_job_ttl_s": 600, "frame_job_max": 1000, "frame_snapshot_ttl_s": 86400,
                  "callback_max_attempts": 3, "callback_backoff_ms": 1000, "callback_timeout_ms": 5000,
@@ -204,6 +206,16 @@ Status check_tracker(const Json& t) {
   return {};
 }
 
+// pipeline.alert_* (src/events/alert_monitor.h); 0 turns a rule off.
+Status check_alerts(const Json& p) {
+  double ratio = p.at("alert_overload_ratio").get<double>();
+  if (ratio < 0 || ratio > 1) return Error::make("CONFIG_ERROR", "pipeline.alert_overload_ratio must be between 0 and 1");
+  for (auto st : {check_range("pipeline.alert_offline_s", p.at("alert_offline_s").get<long long>(), 0, 86400),
+                  check_range("pipeline.alert_disk_free_mb", p.at("alert_disk_free_mb").get<long long>(), 0, 1LL << 30)})
+    if (!st) return st;
+  return {};
+}
+
 }  // namespace
 
 Result<Config> Config::load(const std::string& yaml_path, const std::map<std::string, std::string>& env,
@@ -226,6 +238,11 @@ Result<Config> Config::load(const std::string& yaml_path, const std::map<std::st
   Status env_status;
   for_each_leaf(defaults, "", [&](const std::string& key, const Json& like) {
     auto it = env.find(env_name_for(key));
+    for (const auto& [was, now] : renamed_keys()) {  // the old name's variable, if only it is set
+      if (it != env.end()) break;
+      if (now != key || (it = env.find(env_name_for(was))) == env.end()) continue;
+      spdlog::warn("config: {} is now called {}", it->first, env_name_for(now));
+    }
     if (it == env.end() || !env_status) return;
     auto v = coerce(like, Json(it->second));
     if (!v) env_status = Error::make("CONFIG_ERROR", it->first + " has the wrong type (expected " + std::string(like.type_name()) + ")");
@@ -279,6 +296,7 @@ Result<Config> Config::from_tree(Json tree) {
                   check_range("auth.login_attempts_per_minute", c.auth.login_attempts_per_minute, 1, 10000)})
     if (!st) return st.error();
   if (auto st = check_tracker(tree.at("pipeline").at("tracker")); !st) return st.error();
+  if (auto st = check_alerts(tree.at("pipeline")); !st) return st.error();
   if (c.storage.backend != "sqlite")
     return Error::make("CONFIG_ERROR", "storage.backend must be 'sqlite' (postgres is not built yet)");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -39,7 +39,7 @@ void FanoutSink::on_track_event(CameraId camera_id, const TrackEvent& event) {
 
 void LiveSink::on_frame_result(const FrameResult& result) {
   Json data = detection_event_data(result, model_, person_name_);
-  hub_.publish_detection(result.camera_id, data);
+  hub_.publish_detection(result.camera_id, Json(data));
   cache_.put(result.camera_id, std::move(data), now_unix_ms());
 }
 

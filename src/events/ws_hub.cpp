@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <pthread.h>
 
 #include "core/time.h"
 #include "events/event_json.h"
@@ -57,7 +58,12 @@ bool person_allowed(const std::vector<int64_t>& ids, const Json& person_id) {
 }  // namespace
 
 WsHub::WsHub(HubConfig config, Authenticator authenticate, FrameProvider frames, MetricsProvider metrics)
-    : cfg_(config), authenticate_(std::move(authenticate)), frames_(std::move(frames)), metrics_(std::move(metrics)) {
+    : cfg_(config),
+      authenticate_(std::move(authenticate)),
+      frames_(std::move(frames)),
+      metrics_(std::move(metrics)),
+      outbox_(cfg_.publish_queue) {
+  outbox_.close();  // until start()
   obs::Registry::global().gauge_fn("argus_ws_clients", "Connected /api/v1/ws clients", {},
                                    [this] { return static_cast<double>(client_count()); });
 }
@@ -77,6 +83,8 @@ void WsHub::start() {
   std::lock_guard lock(pump_mu_);
   if (pump_.joinable()) return;
   stopping_ = false;
+  outbox_.reopen();
+  publisher_ = std::thread([this] { publish_loop(); });
   pump_ = std::thread([this] { pump(); });
 }
 
@@ -86,7 +94,51 @@ void WsHub::stop() {
     stopping_ = true;
   }
   pump_cv_.notify_all();
+  outbox_.close();  // the publisher delivers what is queued, then returns
+  if (publisher_.joinable()) publisher_.join();
   if (pump_.joinable()) pump_.join();
+}
+
+void WsHub::enqueue(Outgoing out) {
+  if (!outbox_.push(std::move(out)))
+    obs::Registry::global()
+        .counter("argus_ws_publish_dropped_total",
+                 "Events not sent to WebSocket clients: the publisher queue was full or the hub stopped")
+        .inc();
+}
+
+void WsHub::publish_detection(CameraId camera, Json data) {
+  enqueue({Outgoing::Kind::kDetection, camera, {}, {}, std::move(data)});
+}
+
+void WsHub::publish_track(CameraId camera, const std::string& type, Json data) {
+  enqueue({Outgoing::Kind::kTrack, camera, type, {}, std::move(data)});
+}
+
+void WsHub::publish_status(CameraId camera, const std::string& status, const std::string& detail) {
+  enqueue({Outgoing::Kind::kStatus, camera, status, detail, Json()});
+}
+
+void WsHub::publish_alert(std::optional<CameraId> camera, Json data) {
+  Outgoing out{Outgoing::Kind::kAlert, camera.value_or(0), {}, {}, std::move(data)};
+  out.alert_camera = camera;
+  enqueue(std::move(out));
+}
+
+void WsHub::publish_loop() {
+  pthread_setname_np(pthread_self(), "argus-ws-pub");  // per-thread CPU in top -H and the benches
+  while (auto out = outbox_.pop()) {
+    try {
+      switch (out->kind) {
+        case Outgoing::Kind::kDetection: deliver_detection(out->camera, out->data); break;
+        case Outgoing::Kind::kTrack: deliver_track(out->camera, out->type, out->data); break;
+        case Outgoing::Kind::kStatus: deliver_status(out->camera, out->type, out->detail); break;
+        case Outgoing::Kind::kAlert: deliver_alert(out->alert_camera, out->data); break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("ws hub: publishing: {}", e.what());
+    }
+  }
 }
 
 size_t WsHub::client_count() const {
@@ -220,8 +272,8 @@ void WsHub::on_message(const std::shared_ptr<Client>& c, const std::string& msg,
   c->ws->send_text(error_message("VALIDATION_ERROR", "unknown message type '" + type.substr(0, 40) + "'"));
 }
 
-void WsHub::publish_detection(CameraId camera, const Json& data) {
-  std::string plain;  // serialised once for every client without filters
+void WsHub::deliver_detection(CameraId camera, const Json& data) {
+  std::shared_ptr<const std::string> plain;  // serialised once for every client without filters
   for (auto& c : snapshot()) {
     std::unique_lock lock(c->mu);
     if (!c->principal) continue;
@@ -230,8 +282,8 @@ void WsHub::publish_detection(CameraId camera, const Json& data) {
     const Sub& s = it->second;
     if (s.min_confidence <= 0 && s.person_ids.empty()) {
       lock.unlock();
-      if (plain.empty()) plain = message("detection_event", data);
-      c->ws->send_text(plain);
+      if (!plain) plain = std::make_shared<const std::string>(message("detection_event", data));
+      c->ws->send_shared(plain, false);
       continue;
     }
     Json filtered = data;
@@ -249,8 +301,8 @@ void WsHub::publish_detection(CameraId camera, const Json& data) {
   }
 }
 
-void WsHub::publish_track(CameraId camera, const std::string& type, const Json& data) {
-  std::string text;
+void WsHub::deliver_track(CameraId camera, const std::string& type, const Json& data) {
+  std::shared_ptr<const std::string> text;
   for (auto& c : snapshot()) {
     std::unique_lock lock(c->mu);
     if (!c->principal) continue;
@@ -260,18 +312,29 @@ void WsHub::publish_track(CameraId camera, const std::string& type, const Json& 
     if (data.value("best_confidence", 1.0) < s.min_confidence) continue;
     if (!person_allowed(s.person_ids, data.value("person_id", Json()))) continue;
     lock.unlock();
-    if (text.empty()) text = message(type, data);
-    c->ws->send_text(text);
+    if (!text) text = std::make_shared<const std::string>(message(type, data));
+    c->ws->send_shared(text, false);
   }
 }
 
-void WsHub::publish_status(CameraId camera, const std::string& status, const std::string& detail) {
-  std::string text = message("camera_status_changed", {{"camera_id", camera}, {"status", status}, {"detail", detail}});
+void WsHub::deliver_status(CameraId camera, const std::string& status, const std::string& detail) {
+  auto text = std::make_shared<const std::string>(
+      message("camera_status_changed", {{"camera_id", camera}, {"status", status}, {"detail", detail}}));
   for (auto& c : snapshot()) {
     std::unique_lock lock(c->mu);
     if (!c->principal || !c->principal->can_see_camera(camera)) continue;
     lock.unlock();
-    c->ws->send_text(text);
+    c->ws->send_shared(text, false);
+  }
+}
+
+void WsHub::deliver_alert(std::optional<CameraId> camera, const Json& data) {
+  auto text = std::make_shared<const std::string>(message("system_alert", data));
+  for (auto& c : snapshot()) {
+    std::unique_lock lock(c->mu);
+    if (!c->principal || (camera && !c->principal->can_see_camera(*camera))) continue;
+    lock.unlock();
+    c->ws->send_shared(text, false);
   }
 }
 
@@ -331,7 +394,7 @@ void WsHub::send_video() {
   // One frame fetch per camera and one encode per (camera, width) per tick, however many
   // clients watch.
   std::map<CameraId, std::optional<Frame>> frames;
-  std::map<std::pair<CameraId, int>, std::string> encoded;
+  std::map<std::pair<CameraId, int>, std::shared_ptr<const std::string>> encoded;
   for (auto& d : due) {
     auto fit = frames.find(d.camera);
     if (fit == frames.end()) fit = frames.emplace(d.camera, frames_(d.camera)).first;
@@ -341,10 +404,13 @@ void WsHub::send_video() {
     auto eit = encoded.find(key);
     if (eit == encoded.end()) {
       auto jpeg = encode_jpeg_scaled(frame->bgr, d.width, cfg_.video_jpeg_quality);
-      eit = encoded.emplace(key, jpeg.empty() ? std::string() : video_frame(d.camera, frame->seq, frame->received_unix_ms, jpeg)).first;
+      std::shared_ptr<const std::string> bytes;
+      if (!jpeg.empty())
+        bytes = std::make_shared<const std::string>(video_frame(d.camera, frame->seq, frame->received_unix_ms, jpeg));
+      eit = encoded.emplace(key, std::move(bytes)).first;
     }
-    if (eit->second.empty()) continue;
-    d.client->ws->send_binary(eit->second);
+    if (!eit->second) continue;
+    d.client->ws->send_shared(eit->second, true);
     std::lock_guard lock(d.client->mu);
     auto sit = d.client->subs.find(d.camera);
     if (sit == d.client->subs.end()) continue;

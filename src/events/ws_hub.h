@@ -5,8 +5,13 @@
 // camera_status_changed / performance_metrics. Publishing never blocks on a client: sends
 // go to the connection's own bounded queue (WsConnection drops the oldest and counts).
 //
-// One pump thread (owned, joined in stop()) sends video frames at each subscriber's rate,
+// publish_*() only queue the event (bounded: the oldest is dropped and counted in
+// argus_ws_publish_dropped_total): the caller is a camera's analysis or the sighting writer,
+// and going through hundreds of clients there would delay that camera's next frame. One
+// publisher thread serialises each event once and queues the same bytes on every subscriber,
+// in the order published. One pump thread sends video frames at each subscriber's rate,
 // performance_metrics every perf_interval_ms, and closes clients that never authenticate.
+// Both threads are owned, started in start() and joined in stop().
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -21,6 +26,7 @@
 
 #include "api/server.h"
 #include "auth/principal.h"
+#include "core/bounded_queue.h"
 #include "core/json.h"
 #include "core/result.h"
 #include "ingest/frame.h"
@@ -35,6 +41,7 @@ struct HubConfig {
   int max_video_fps = 15;
   int max_video_width = 1920;
   int video_jpeg_quality = 70;
+  size_t publish_queue = 512;     // events waiting for the publisher thread; oldest dropped
 };
 
 class WsHub {
@@ -49,18 +56,23 @@ class WsHub {
   WsHub& operator=(const WsHub&) = delete;
 
   void start();
-  void stop();  // joins the pump; clients stay attached until their sockets close
+  // Joins the pump and the publisher (after it delivered what was queued); clients stay
+  // attached until their sockets close. Events published while stopped are dropped.
+  void stop();
 
   // Takes over a freshly upgraded connection. principal: set when the upgrade carried a
   // valid token; otherwise the first message must be {"type":"auth","token":...}.
   void attach(std::shared_ptr<api::WsConnection> ws, std::optional<auth::Principal> principal);
 
-  // detection_event for subscribers of data["camera_id"], with each client's filters applied.
-  void publish_detection(CameraId camera, const Json& data);
+  // detection_event for subscribers of `camera`, with each client's filters applied.
+  void publish_detection(CameraId camera, Json data);
   // recognition_event / track_update (sighting-shaped data) for subscribers of `camera`.
-  void publish_track(CameraId camera, const std::string& type, const Json& data);
+  void publish_track(CameraId camera, const std::string& type, Json data);
   // camera_status_changed for every authenticated client allowed to see `camera`.
   void publish_status(CameraId camera, const std::string& status, const std::string& detail);
+  // system_alert (AlertMonitor's Alert::to_json()): a camera's alert to the clients allowed to
+  // see that camera, subscribed or not; an alert without a camera to every client.
+  void publish_alert(std::optional<CameraId> camera, Json data);
 
   size_t client_count() const;
   // Subscribers of `camera` that asked for video (the pump only decodes what is watched).
@@ -85,6 +97,22 @@ class WsHub {
     std::map<CameraId, Sub> subs;
   };
 
+  // One published event, delivered on the publisher thread.
+  struct Outgoing {
+    enum class Kind { kDetection, kTrack, kStatus, kAlert } kind = Kind::kDetection;
+    CameraId camera = 0;
+    std::string type;    // kTrack: message type; kStatus: the status
+    std::string detail;  // kStatus
+    Json data;           // kDetection, kTrack, kAlert
+    std::optional<CameraId> alert_camera;  // kAlert
+  };
+  void enqueue(Outgoing out);
+  void publish_loop();
+  void deliver_detection(CameraId camera, const Json& data);
+  void deliver_track(CameraId camera, const std::string& type, const Json& data);
+  void deliver_status(CameraId camera, const std::string& status, const std::string& detail);
+  void deliver_alert(std::optional<CameraId> camera, const Json& data);
+
   void on_message(const std::shared_ptr<Client>& c, const std::string& msg, bool binary);
   void remove(uint64_t id);
   void reject(const std::shared_ptr<Client>& c, const std::string& code, const std::string& message);
@@ -102,10 +130,13 @@ class WsHub {
   std::map<uint64_t, std::shared_ptr<Client>> clients_;
   std::atomic<uint64_t> next_id_{1};
 
+  BoundedQueue<Outgoing> outbox_;  // closed while stopped
+
   std::mutex pump_mu_;
   std::condition_variable pump_cv_;
   bool stopping_ = false;
-  std::thread pump_;  // last: started in start(), joined in stop()
+  std::thread publisher_;  // started in start(), joined in stop()
+  std::thread pump_;       // last: started in start(), joined in stop()
 };
 
 }  // namespace argus::events

@@ -62,6 +62,12 @@ TEST(Config, RenamedKeysStillLoad) {
   auto flag = Config::load("", {}, {{"vision.tile_threads", "3"}});
   ASSERT_TRUE(flag.ok()) << flag.error().message;
   EXPECT_EQ(flag->tree["vision"]["frame_threads"], 3);
+  auto env = Config::load("", {{"ARGUS_VISION_TILE_THREADS", "4"}}, {});
+  ASSERT_TRUE(env.ok()) << env.error().message;
+  EXPECT_EQ(env->tree["vision"]["frame_threads"], 4);
+  auto env_both = Config::load("", {{"ARGUS_VISION_TILE_THREADS", "4"}, {"ARGUS_VISION_FRAME_THREADS", "1"}}, {});
+  ASSERT_TRUE(env_both.ok()) << env_both.error().message;
+  EXPECT_EQ(env_both->tree["vision"]["frame_threads"], 1);
   std::ofstream(path) << "pipeline:\n  tile_threads: 0\n";  // the old name in another section
   EXPECT_FALSE(Config::load(path, {}, {}).ok());
 }

@@ -75,7 +75,8 @@ class LiveServer : public ::testing::Test {
              "-pix_fmt yuv420p " + clip_ + " < /dev/null"))
       clip_.clear();
     server_ = std::make_unique<ArgusServer>(std::vector<std::string>{
-        "--set", "storage.media_dir=" + media_->path(), "--set", "pipeline.ws_client_queue=8"});
+        "--set", "storage.media_dir=" + media_->path(), "--set", "pipeline.ws_client_queue=8",
+        "--set", "pipeline.alert_offline_s=2"});
     admin_ = server_->admin_token();
   }
   static void TearDownTestSuite() {
@@ -225,6 +226,51 @@ TEST_F(LiveServer, WebSocketAuthSubscribeStatusAndVideo) {
   WsClient q(port(), "/api/v1/ws?token=" + admin_);
   ASSERT_TRUE(q.read_type("connection_established"));
   client().del("/api/v1/cameras/" + sid, admin_);
+}
+
+TEST_F(LiveServer, AnUnreachableCameraRaisesASystemAlertThatClearsWhenItIsRemoved) {
+  WsClient ws(port(), "/api/v1/ws");
+  ws.send({{"type", "auth"}, {"token", admin_}});
+  ASSERT_TRUE(ws.read_type("connection_established"));
+  // Port 1 on loopback: connection refused at every attempt. The server runs with
+  // pipeline.alert_offline_s=2; no subscription is needed to hear about alerts.
+  auto r = client().post_json("/api/v1/cameras", {{"name", "Nowhere"}, {"source", "rtsp://127.0.0.1:1/none"},
+                                                  {"camera_type", "rtsp"}, {"is_active", true}}, admin_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  int64_t id = r.json()["data"]["camera"]["id"];
+  const std::string alert_id = "camera_offline:" + std::to_string(id);
+  auto alert_message = [&](bool active, Json* out) {
+    return ws.read_until([&](const WsClient::Msg& m) {
+      Json j = m.binary ? Json() : m.json();
+      if (!j.is_object() || j.value("type", "") != "system_alert" || j["data"].value("id", "") != alert_id) return false;
+      *out = j;
+      return j["data"].value("active", !active) == active;
+    }, std::chrono::seconds(20));
+  };
+  Json raised;
+  ASSERT_TRUE(alert_message(true, &raised));
+  EXPECT_EQ(raised["data"]["alert"], "camera_offline");
+  EXPECT_EQ(raised["data"]["severity"], "warning");
+  EXPECT_EQ(raised["data"]["camera_id"], id);
+  EXPECT_NE(raised["data"].value("message", "").find("Nowhere"), std::string::npos) << raised.dump();
+
+  std::string body;
+  auto listed = [&] {
+    auto list = client().get("/api/v1/system/alerts", admin_);
+    body = list.body;
+    EXPECT_EQ(list.status, 200) << list.body;
+    Json j = list.json();  // kept: a range-for over a member of a temporary would dangle
+    for (const auto& a : j["data"]["alerts"])
+      if (a.value("id", "") == alert_id) return true;
+    return false;
+  };
+  EXPECT_TRUE(listed()) << body;
+  EXPECT_GE(metric(client().get("/metrics").body, "argus_alerts_active"), 1.0);
+
+  ASSERT_EQ(client().del("/api/v1/cameras/" + std::to_string(id), admin_).status, 200);
+  Json cleared;
+  ASSERT_TRUE(alert_message(false, &cleared));
+  EXPECT_FALSE(listed()) << body;
 }
 
 TEST_F(LiveServer, WebSocketBadAuthIsClosed) {

@@ -1,0 +1,160 @@
+// WsHub's publishing, with an in-process connection in place of a socket: the point here is
+// what the *publisher* (a camera's analysis thread) waits for, which a real client cannot
+// show because its socket writes are already asynchronous. The protocol over real sockets
+// is tested in live_server_test.cpp.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "events/ws_hub.h"
+#include "obs/metrics.h"
+
+using namespace std::chrono_literals;
+using argus::Json;
+using argus::events::HubConfig;
+using argus::events::WsHub;
+
+namespace {
+
+// Records what the hub sends; while `hold` is set, a send waits until release() (a client
+// whose delivery is slow, seen from the thread that delivers).
+class HeldConnection final : public argus::api::WsConnection {
+ public:
+  void send_shared(std::shared_ptr<const std::string> msg, bool) override {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !hold_; });
+    Json j = Json::parse(*msg);
+    types_.push_back(j.value("type", ""));
+    if (j.value("type", "") == "detection_event") seqs_.push_back(j["data"].value("frame_seq", int64_t{-1}));
+    cv_.notify_all();
+  }
+  void close(uint16_t) override {}
+  bool is_open() const override { return true; }
+  uint64_t dropped() const override { return 0; }
+  const std::string& client() const override { return name_; }
+
+  void hold() { std::lock_guard lock(mu_); hold_ = true; }
+  void release() {
+    { std::lock_guard lock(mu_); hold_ = false; }
+    cv_.notify_all();
+  }
+  // Waits until `n` detection events arrived; returns their frame_seq values.
+  std::vector<int64_t> wait_detections(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 5s, [&] { return seqs_.size() >= n; });
+    return seqs_;
+  }
+  // Waits until `n` sends started (delivered or held).
+  void wait_entered(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 5s, [&] { return entered_ >= n; });
+  }
+  std::vector<std::string> types() {
+    std::lock_guard lock(mu_);
+    return types_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool hold_ = false;
+  size_t entered_ = 0;
+  std::vector<std::string> types_;
+  std::vector<int64_t> seqs_;
+  std::string name_ = "in-process";
+};
+
+argus::auth::Principal admin() {
+  argus::auth::Principal p;
+  p.user_id = 1;
+  p.username = "admin";
+  p.role = argus::auth::Role::admin;
+  return p;
+}
+
+struct HubFixture {
+  explicit HubFixture(size_t publish_queue = 512) : hub(config(publish_queue), nullptr, nullptr, nullptr) {
+    hub.start();
+    hub.attach(conn, admin());
+    conn->on_message(R"({"type":"subscribe","camera_id":7})", false);
+  }
+  static HubConfig config(size_t publish_queue) {
+    HubConfig c;
+    c.publish_queue = publish_queue;
+    return c;
+  }
+  static Json detection(int64_t seq) { return Json{{"camera_id", 7}, {"frame_seq", seq}, {"detections", Json::array()}}; }
+  std::shared_ptr<HeldConnection> conn = std::make_shared<HeldConnection>();
+  WsHub hub;
+};
+
+double publish_dropped() {
+  return argus::obs::Registry::global()
+      .counter("argus_ws_publish_dropped_total",
+               "Events not sent to WebSocket clients: the publisher queue was full or the hub stopped")
+      .value();
+}
+
+}  // namespace
+
+TEST(WsHub, PublishingDoesNotWaitForDelivery) {
+  HubFixture f;
+  f.conn->hold();
+  // Before the publisher thread, this call went through every client itself; with a client
+  // whose delivery is held it would not return until release().
+  auto published = std::async(std::launch::async, [&] {
+    for (int64_t seq = 1; seq <= 3; ++seq) f.hub.publish_detection(7, HubFixture::detection(seq));
+  });
+  EXPECT_EQ(published.wait_for(2s), std::future_status::ready) << "publish_detection waited for a client";
+  f.conn->release();
+  published.wait();
+  EXPECT_EQ(f.conn->wait_detections(3), (std::vector<int64_t>{1, 2, 3}));
+}
+
+TEST(WsHub, EventsKeepTheOrderTheyWerePublishedIn) {
+  HubFixture f;
+  f.hub.publish_status(7, "live", "");
+  f.hub.publish_detection(7, HubFixture::detection(1));
+  f.hub.publish_track(7, "track_update", Json{{"best_confidence", 0.9}, {"person_id", nullptr}});
+  f.hub.publish_detection(7, HubFixture::detection(2));
+  f.conn->wait_detections(2);
+  auto types = f.conn->types();
+  // types[0..1]: connection_established, subscribed (sent on the caller's thread at once).
+  ASSERT_EQ(types.size(), 6u);
+  EXPECT_EQ(std::vector<std::string>(types.begin() + 2, types.end()),
+            (std::vector<std::string>{"camera_status_changed", "detection_event", "track_update", "detection_event"}));
+}
+
+TEST(WsHub, AFullPublishQueueDropsTheOldestAndCountsThem) {
+  HubFixture f(2);
+  f.conn->hold();
+  f.hub.publish_detection(7, HubFixture::detection(1));
+  // Sends 1 and 2 were connection_established and subscribed; the third is event 1, held:
+  // the publisher took it off the queue, which is empty again.
+  f.conn->wait_entered(3);
+  double before = publish_dropped();
+  for (int64_t seq = 2; seq <= 6; ++seq) f.hub.publish_detection(7, HubFixture::detection(seq));
+  EXPECT_EQ(publish_dropped() - before, 3.0);  // 2, 3, 4 gave way to 5 and 6
+  f.conn->release();
+  EXPECT_EQ(f.conn->wait_detections(3), (std::vector<int64_t>{1, 5, 6}));
+}
+
+TEST(WsHub, StopDeliversWhatWasQueuedAndLaterEventsAreDropped) {
+  HubFixture f;
+  for (int64_t seq = 1; seq <= 20; ++seq) f.hub.publish_detection(7, HubFixture::detection(seq));
+  f.hub.stop();
+  EXPECT_EQ(f.conn->wait_detections(20).size(), 20u);
+  double before = publish_dropped();
+  f.hub.publish_detection(7, HubFixture::detection(21));
+  EXPECT_EQ(publish_dropped() - before, 1.0);
+  f.hub.start();  // a restarted hub publishes again
+  f.hub.publish_detection(7, HubFixture::detection(22));
+  EXPECT_EQ(f.conn->wait_detections(21).back(), 22);
+}
