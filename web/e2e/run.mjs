@@ -225,6 +225,7 @@ let cameraId = null;
 const cameraName = `e2e-cam-${RUN_ID}`;
 const personName = `E2E ${images.person || 'Person'} ${RUN_ID}`;
 let personId = null;
+let webcamCameraId = null;
 const viewerName = `e2e-viewer-${RUN_ID}`;
 const viewerPassword = `Vw-${RUN_ID}-pass-12345`;
 let viewerId = null;
@@ -458,6 +459,54 @@ await step('webcam capture guides front, left and right poses', async () => {
   return '3 poses captured from the fake camera device';
 });
 
+await step("a websocket camera streams this browser's webcam (push ingest)", async () => {
+  // a push camera: no source; frames arrive at /api/v1/ingest/ws/{id}
+  const name = `e2e-webcam-${RUN_ID}`;
+  const c = await apiCall('POST', '/cameras', adminToken, { name, camera_type: 'websocket', source: '', detection: { enabled: true, fps_limit: 1, min_face_size: 40, confidence_threshold: 0.5, max_faces_per_frame: 20 } });
+  webcamCameraId = c.json?.data?.camera?.id ?? null;
+  if (!webcamCameraId) throw new Error(`POST /cameras (websocket) -> ${c.status} ${JSON.stringify(c.json)}`);
+  const st = await apiCall('POST', `/cameras/${webcamCameraId}/start`, adminToken);
+  if (st.status !== 200) throw new Error(`POST /cameras/${webcamCameraId}/start -> ${st.status} ${JSON.stringify(st.json)}`);
+  const captured = async () => (await apiCall('GET', `/cameras/${webcamCameraId}`, adminToken)).json?.data?.camera?.stats?.frames_captured ?? 0;
+  const before = await captured();
+  await goClient(`/cameras/${webcamCameraId}`);
+  await page.getByRole('heading', { name }).waitFor();
+  const panel = page.getByTestId('webcam-ingest');
+  await panel.waitFor({ timeout: 10000 });
+  // the URL for an external device, with its token
+  await panel.getByRole('button', { name: 'Show ingest URL' }).click();
+  const url = await panel.getByLabel(/Ingest URL/).inputValue();
+  if (!new RegExp(`^wss?://[^/]+/api/v1/ingest/ws/${webcamCameraId}\\?token=.+`).test(url)) throw new Error(`ingest URL shown: ${url}`);
+  await panel.getByRole('button', { name: "Stream this browser's webcam" }).click();
+  const problem = panel.getByRole('alert');
+  await Promise.race([
+    page.waitForFunction(() => document.querySelector('[data-testid=webcam-ingest]')?.getAttribute('data-state') === 'streaming', null, { timeout: 15000 }),
+    problem.waitFor({ timeout: 15000 }).then(async () => { throw new Error(`webcam ingest: ${await problem.innerText()}`); }),
+  ]);
+  // the server counts the frames it captures from the pushed JPEGs
+  const deadline = Date.now() + 30000;
+  let first = 0;
+  let now = before;
+  while (Date.now() < deadline) {
+    now = await captured();
+    if (!first && now > before) first = now;
+    else if (first && now > first) break;
+    await page.waitForTimeout(1000);
+  }
+  const sent = Number(await panel.getAttribute('data-sent'));
+  if (!(first && now > first)) throw new Error(`frames_captured did not increase (before ${before}, then ${first}, ${now}); ${sent} frames sent by the page; state ${await panel.getAttribute('data-state')}; ${(await problem.count()) ? await problem.innerText() : 'no error shown'}`);
+  if (!(sent > 0)) throw new Error('the page counts no frames sent');
+  await page.waitForTimeout(2500);  // a status poll: the camera figures show the frames too
+  await panel.scrollIntoViewIfNeeded();
+  await shot('07c-webcam-ingest.png', "Camera page of a websocket (push) camera streaming this browser's webcam: frames sent, the ingest URL for an external device, and the camera statistics.");
+  await panel.getByRole('button', { name: 'Stop webcam' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=webcam-ingest]')?.getAttribute('data-state') === 'idle', null, { timeout: 5000 });
+  const live = await page.evaluate(() => [...document.querySelectorAll('video.ingest-preview')].some((v) => v.srcObject));
+  if (live) throw new Error('the webcam is still attached after Stop');
+  await apiCall('POST', `/cameras/${webcamCameraId}/stop`, adminToken);
+  return `frames_captured ${before} -> ${first} -> ${now}; ${sent} frames sent`;
+});
+
 await step("events timeline shows the enrolled person's sighting", async () => {
   await nav('Events');
   await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
@@ -621,6 +670,7 @@ await step('no uncaught errors in the page', async () => {
 // ---------------------------------------------------------------- cleanup + report
 if (!KEEP && adminToken) {
   if (cameraId) await apiCall('DELETE', `/cameras/${cameraId}`, adminToken).catch(() => {});
+  if (webcamCameraId) await apiCall('DELETE', `/cameras/${webcamCameraId}`, adminToken).catch(() => {});
   if (personId) await apiCall('DELETE', `/persons/${personId}`, adminToken).catch(() => {});
   if (viewerId) await apiCall('DELETE', `/users/${viewerId}`, adminToken).catch(() => {});
 }

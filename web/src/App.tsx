@@ -3,6 +3,7 @@ import { Navigate, Route, Routes } from 'react-router-dom';
 import { AuthProvider, RequireAuth, RequireRole, useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
 import { LiveProvider } from './live/LiveContext';
+import { AlertsProvider } from './live/AlertsContext';
 import { LoginPage } from './pages/LoginPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { CameraViewPage } from './pages/CameraViewPage';
@@ -21,7 +22,9 @@ function Shell() {
   return (
     <RequireAuth>
       <LiveProvider key={user?.id ?? 'anon'}>
-        <Layout />
+        <AlertsProvider>
+          <Layout />
+        </AlertsProvider>
       </LiveProvider>
     </RequireAuth>
   );

@@ -33,12 +33,18 @@ export interface CameraStats {
   frames_captured?: number;
   frames_processed?: number;
   frames_dropped?: number;
+  /** not sampled because of the detection fps limit */
+  frames_skipped?: number;
+  /** detection slots that passed with a frame waiting but no analysis started (pool overloaded) */
+  detections_missed?: number;
   avg_fps?: number;
+  processed_fps?: number;
   /** frame received -> analysis done, as the pipeline reports it */
   avg_latency_ms?: number;
   latency_ms?: number;
   reconnections?: number;
   downtime_s?: number;
+  downtime_ms?: number;
   bandwidth_kbps?: number;
   last_error?: string | null;
 }
@@ -63,11 +69,27 @@ export interface Camera {
   people_in_view?: number;
 }
 
+/** GET /cameras/discover: USB devices (type usb, source /dev/videoN) and ONVIF devices (type
+ * onvif, source = the device service URL http://host[:port]/onvif/device_service). */
 export interface DiscoveredCamera {
   source: string;
   name: string;
-  type: CameraType;
+  type: CameraType | 'onvif';
   capabilities?: unknown;
+  xaddrs?: string[];
+  hardware?: string;
+}
+
+/** A system alert (GET /system/alerts, WebSocket system_alert); `id` is stable per condition. */
+export interface SystemAlert {
+  id: string;
+  alert: 'camera_offline' | 'analysis_overloaded' | 'disk_low' | string;
+  severity: 'info' | 'warning' | 'critical' | string;
+  camera_id: number | null;
+  message: string;
+  since: string;
+  /** false: the condition cleared */
+  active: boolean;
 }
 
 export interface PersonImage {

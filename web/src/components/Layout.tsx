@@ -2,6 +2,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router-dom';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { useTheme } from '../hooks';
 import { useSocketState } from '../live/LiveContext';
+import { AlertsIndicator, Toasts } from './Alerts';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
@@ -41,6 +42,7 @@ export function Layout() {
         </nav>
         <div className="userbox">
           <span className={`ws-dot ws-${ws}`} title={`Live connection: ${ws}`} aria-label={`Live connection ${ws}`} role="img" />
+          <AlertsIndicator />
           <button type="button" onClick={toggle} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} aria-pressed={theme === 'light'}>
             {theme === 'dark' ? '☀ Light' : '☾ Dark'}
           </button>
@@ -61,6 +63,7 @@ export function Layout() {
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
+      <Toasts />
     </div>
   );
 }

@@ -1,13 +1,9 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { LiveSocketContext } from './LiveContext';
-import type { LiveSocket, WsMessage } from './socket';
-import { CameraViewPage } from '../pages/CameraViewPage';
-import { inViewOf } from './LiveView';
-import { AuthProvider } from '../auth/AuthContext';
-import { mockFetch, ok, signIn } from '../test/util';
+import type { WsMessage } from './socket';
+import { filterResult, inViewOf, liveSubscription } from './LiveView';
+import { mockFetch, ok, renderCameraView, signIn } from '../test/util';
 
 /** Minimal stand-in for LiveSocket: records subscriptions, lets the test push messages. */
 function fakeSocket() {
@@ -84,17 +80,7 @@ describe('CameraViewPage overlay', () => {
       return undefined;
     });
     const sock = fakeSocket();
-    render(
-      <MemoryRouter initialEntries={['/cameras/5']}>
-        <AuthProvider>
-          <LiveSocketContext.Provider value={sock as unknown as LiveSocket}>
-            <Routes>
-              <Route path="/cameras/:id" element={<CameraViewPage />} />
-            </Routes>
-          </LiveSocketContext.Provider>
-        </AuthProvider>
-      </MemoryRouter>,
-    );
+    renderCameraView(sock);
     expect(await screen.findByRole('heading', { name: 'Gate' })).toBeInTheDocument();
     expect(sock.subs).toContainEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
     act(() =>
@@ -157,5 +143,71 @@ describe('CameraViewPage overlay', () => {
     expect(strokeRects.length).toBe(before);
     // viewers get no start/stop buttons
     expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
+  });
+});
+
+describe('live filters', () => {
+  it('builds the subscribe message with filters only when set', () => {
+    expect(liveSubscription(3)).toEqual({ camera_id: 3 });
+    expect(liveSubscription(3, { min_confidence: 0, person_ids: [] }, { fps: 5, width: 640 })).toEqual({ camera_id: 3, video: { fps: 5, width: 640 } });
+    expect(liveSubscription(3, { min_confidence: 0.7, person_ids: [4, 9] }, { fps: 5 })).toEqual({ camera_id: 3, filters: { min_confidence: 0.7, person_ids: [4, 9] }, video: { fps: 5 } });
+  });
+
+  it('applies the same filters to results on the client (the polled fallback is unfiltered)', () => {
+    const r = {
+      camera_id: 1, width: 10, height: 10,
+      detections: [
+        { bbox: { x: 0, y: 0, width: 1, height: 1 }, confidence: 0.9, person: { id: 4, name: 'Al' } },
+        { bbox: { x: 0, y: 0, width: 1, height: 1 }, confidence: 0.5, person: { id: 4, name: 'Al' } },
+        { bbox: { x: 0, y: 0, width: 1, height: 1 }, confidence: 0.95, person: null },
+      ],
+    };
+    expect(filterResult(r, undefined)).toBe(r);
+    expect(filterResult(r, { min_confidence: 0.6 }).detections.map((d) => d.confidence)).toEqual([0.9, 0.95]);
+    expect(filterResult(r, { min_confidence: 0.6, person_ids: [4] }).detections.map((d) => d.confidence)).toEqual([0.9]);
+  });
+
+  it('resubscribes with the chosen minimum confidence and people, and shows the camera statistics', async () => {
+    signIn('viewer');
+    mockFetch((_m, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'v', role: 'viewer', camera_ids: [] } });
+      if (url.startsWith('/api/v1/persons')) return ok({ persons: [{ id: 4, name: 'Ada' }, { id: 9, name: 'Bo' }] });
+      if (url.startsWith('/api/v1/cameras/5'))
+        return ok({
+          camera: {
+            id: 5, name: 'Gate', type: 'rtsp', status: 'live', source: 'x',
+            stats: { frames_captured: 12345, frames_processed: 2400, frames_dropped: 7, detections_missed: 3, reconnections: 2, downtime_s: 125.4, bandwidth_kbps: 1830.6, last_error: 'RTSP timeout', avg_fps: 24.9 },
+          },
+        });
+      return undefined;
+    });
+    const sock = fakeSocket();
+    renderCameraView(sock);
+    expect(await screen.findByRole('heading', { name: 'Gate' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: '← All cameras' })).toHaveAttribute('href', '/cameras');
+    const stats = screen.getByTestId('camera-stats');
+    expect(await within(stats).findByText((12345).toLocaleString())).toBeInTheDocument();
+    for (const t of [(2400).toLocaleString(), '7', '3', '2', '2 min 05 s', '1831 kbit/s', 'RTSP timeout']) expect(within(stats).getByText(t)).toBeInTheDocument();
+    expect(sock.subs.at(-1)).toEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
+    const { fireEvent } = await import('@testing-library/react');
+    fireEvent.change(screen.getByLabelText('Minimum confidence'), { target: { value: '0.6' } });
+    expect(sock.subs.at(-1)).toEqual({ camera_id: 5, filters: { min_confidence: 0.6 }, video: { fps: 10, width: 960 } });
+    const user = userEvent.setup();
+    await user.selectOptions(await screen.findByLabelText('Only these people'), ['4', '9']);
+    expect(sock.subs.at(-1)).toEqual({ camera_id: 5, filters: { min_confidence: 0.6, person_ids: [4, 9] }, video: { fps: 10, width: 960 } });
+    // an event with a face below the threshold (e.g. from a server that ignores filters) is not listed
+    act(() =>
+      sock.emit({
+        type: 'detection_event',
+        data: { camera_id: 5, width: 100, height: 100, detections: [
+          { track_id: 1, bbox: { x: 0, y: 0, width: 9, height: 9 }, confidence: 0.9, person: { id: 4, name: 'Ada' } },
+          { track_id: 2, bbox: { x: 0, y: 0, width: 9, height: 9 }, confidence: 0.4, person: { id: 9, name: 'Bo' } },
+        ] },
+      }),
+    );
+    expect(screen.getByRole('list', { name: 'In view' })).toHaveTextContent('Ada #1');
+    expect(screen.getByRole('list', { name: 'In view' })).not.toHaveTextContent('Bo');
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    expect(sock.subs.at(-1)).toEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
   });
 });

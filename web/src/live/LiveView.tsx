@@ -6,6 +6,7 @@ import { drawOverlay, TrailStore, type DebugInfo } from '../overlay/draw';
 import { resultView } from '../overlay/geometry';
 import type { Layers } from '../overlay/layers';
 import { useLiveSocket } from './LiveContext';
+import type { Subscription } from './socket';
 
 export type VideoMode = 'auto' | 'websocket' | 'mjpeg';
 
@@ -59,14 +60,42 @@ interface Props {
   /** requested stream width (server downscales) */
   width?: number;
   fps?: number;
+  /** server-side filters of the detection events (min_confidence, person_ids); the video is not filtered */
+  filters?: Subscription['filters'];
   onStats?(s: LiveStats): void;
+}
+
+/** The subscribe message of a live view: filters only when some are set. */
+export function liveSubscription(cameraId: number, filters?: Subscription['filters'], video?: Subscription['video']): Subscription {
+  const sub: Subscription = { camera_id: cameraId };
+  const f: NonNullable<Subscription['filters']> = {};
+  if (filters?.min_confidence !== undefined && filters.min_confidence > 0) f.min_confidence = filters.min_confidence;
+  if (filters?.person_ids?.length) f.person_ids = [...filters.person_ids];
+  if (Object.keys(f).length) sub.filters = f;
+  if (video) sub.video = video;
+  return sub;
 }
 
 /**
  * Live video (binary WebSocket frames drawn into a canvas, or MJPEG in an <img>) under a canvas
  * overlay. Overlay coordinates are scaled by the frame's natural size, so resizing is exact.
  */
-export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 10, onStats }: Props) {
+/** The same filters applied to a result on the client (the /detections/live fallback is unfiltered). */
+export function filterResult(r: FrameResult, filters?: Subscription['filters']): FrameResult {
+  const min = filters?.min_confidence ?? 0;
+  const ids = filters?.person_ids ?? [];
+  if (min <= 0 && !ids.length) return r;
+  return {
+    ...r,
+    detections: r.detections.filter((d) => (d.confidence ?? 1) >= min && (!ids.length || (!!d.person && ids.includes(Number(d.person.id))))),
+  };
+}
+
+export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 10, filters, onStats }: Props) {
+  // a stable dependency for the subscription effects (a new object every render must not resubscribe)
+  const filterKey = JSON.stringify(liveSubscription(cameraId, filters).filters ?? null);
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
   const sock = useLiveSocket();
   const boxRef = useRef<HTMLDivElement>(null);
   const videoCanvas = useRef<HTMLCanvasElement>(null);
@@ -148,8 +177,8 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
     if (!sock) return;
     const off = sock.onMessage((m) => {
       if (m.type !== 'detection_event' || !m.data) return;
-      const d = m.data as FrameResult;
-      if (Number(d.camera_id) !== cameraId) return;
+      if (Number(m.data.camera_id) !== cameraId || !Array.isArray(m.data.detections)) return;
+      const d = filterResult(m.data as FrameResult, filtersRef.current);
       // A preview (boxes right after detection) is drawn at once, with the landmarks and pose
       // of the last complete result carried over; the counts and the "In view" list wait for
       // the complete result of the same frame, a few ms later, so names do not flicker to
@@ -177,7 +206,7 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
   // video: websocket frames
   useEffect(() => {
     if (!sock || active !== 'websocket') return;
-    const unsub = sock.subscribe({ camera_id: cameraId, video: { fps, width } });
+    const unsub = sock.subscribe(liveSubscription(cameraId, JSON.parse(filterKey) ?? undefined, { fps, width }));
     let decoding = false;
     const off = sock.onFrame(async (f) => {
       if (f.cameraId !== cameraId || decoding) return;
@@ -215,13 +244,13 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       unsub();
       if (fallback) clearTimeout(fallback);
     };
-  }, [sock, active, cameraId, fps, width, mode, noteFrame, redraw]);
+  }, [sock, active, cameraId, fps, width, mode, noteFrame, redraw, filterKey]);
 
   // detection results without video when streaming MJPEG (subscription still needed for events)
   useEffect(() => {
     if (!sock || active !== 'mjpeg') return;
-    return sock.subscribe({ camera_id: cameraId });
-  }, [sock, active, cameraId]);
+    return sock.subscribe(liveSubscription(cameraId, JSON.parse(filterKey) ?? undefined));
+  }, [sock, active, cameraId, filterKey]);
 
   // poll /detections/live when the socket is not giving results
   useEffect(() => {
@@ -235,7 +264,8 @@ export function LiveView({ cameraId, layers, mode = 'auto', width = 960, fps = 1
       if (stop || Date.now() - last < 3000 || Date.now() < pauseUntil) return;
       try {
         const { data } = await api.get<any>('/detections/live', { camera_id: cameraId });
-        const r = pickLiveResult(data, cameraId);
+        const p = pickLiveResult(data, cameraId);
+        const r = p && filterResult(p, filtersRef.current);
         if (r && !stop) {
           result.current = r;
           trails.current.update(r);

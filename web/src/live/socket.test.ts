@@ -169,3 +169,21 @@ describe('LiveSocket subscriptions', () => {
     s.stop();
   });
 });
+
+describe('LiveSocket filters', () => {
+  it('carries the filters in the subscribe message, on subscribe and after a reconnect', () => {
+    const s = new LiveSocket(() => 't', 'ws://x', FakeWS as unknown as typeof WebSocket);
+    s.start();
+    const ws = FakeWS.last!;
+    ws.open();
+    const un = s.subscribe({ camera_id: 2, filters: { min_confidence: 0.75, person_ids: [3, 8] }, video: { fps: 10, width: 960 } });
+    expect(ws.sent.at(-1)).toEqual({ type: 'subscribe', camera_id: 2, filters: { min_confidence: 0.75, person_ids: [3, 8] }, video: { fps: 10, width: 960 } });
+    s.stop();
+    s.start();
+    const again = FakeWS.last!;
+    again.open();
+    expect(again.sent).toContainEqual({ type: 'subscribe', camera_id: 2, filters: { min_confidence: 0.75, person_ids: [3, 8] }, video: { fps: 10, width: 960 } });
+    un();
+    s.stop();
+  });
+});

@@ -1,12 +1,14 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Camera } from '../api/types';
+import type { Camera, CameraStats, Person } from '../api/types';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { ErrorBanner, StatusBadge } from '../components/ui';
 import { useAsync, useInterval } from '../hooks';
 import { LiveView, type InView, type LiveStats, type VideoMode } from '../live/LiveView';
 import { LAYER_LABELS, useOverlayLayers, type LayerKey } from '../overlay/layers';
+import type { Subscription } from '../live/socket';
+import { WebcamIngestPanel } from '../live/WebcamIngest';
 
 export function OverlayToggles({ layers, toggle }: { layers: Record<LayerKey, boolean>; toggle(k: LayerKey): void }) {
   return (
@@ -49,6 +51,81 @@ export function InViewList({ people }: { people: InView[] | null }) {
   );
 }
 
+/** Seconds as "45 s", "3 min 05 s", "2 h 04 min". */
+export function fmtDuration(s: number | null | undefined): string {
+  if (s === null || s === undefined || !isFinite(s)) return '–';
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+const count = (n: number | undefined) => (n === undefined || n === null ? '–' : n.toLocaleString());
+
+/** The session statistics of GET /cameras/{id} (CameraSession::stats on the server). */
+export function CameraStatsList({ stats }: { stats?: CameraStats }) {
+  const s = stats ?? {};
+  const downtime = s.downtime_s ?? (s.downtime_ms !== undefined ? s.downtime_ms / 1000 : undefined);
+  return (
+    <dl className="kv" aria-label="Camera statistics" data-testid="camera-stats">
+      <dt>Frames captured</dt><dd data-testid="frames-captured">{count(s.frames_captured)}</dd>
+      <dt>Frames processed</dt><dd>{count(s.frames_processed)}</dd>
+      <dt>Frames dropped</dt><dd>{count(s.frames_dropped)}</dd>
+      <dt>Detections missed</dt><dd>{count(s.detections_missed)}</dd>
+      <dt>Reconnections</dt><dd>{count(s.reconnections)}</dd>
+      <dt>Downtime</dt><dd>{fmtDuration(downtime)}</dd>
+      <dt>Bandwidth</dt><dd>{s.bandwidth_kbps !== undefined ? `${s.bandwidth_kbps.toFixed(0)} kbit/s` : '–'}</dd>
+      <dt>Last error</dt><dd className={s.last_error ? 'field-error' : undefined}>{s.last_error || '–'}</dd>
+    </dl>
+  );
+}
+
+/** Server-side filters of the live detection events: minimum confidence and chosen people. */
+export function LiveFilters({ minConfidence, personIds, persons, onChange }: {
+  minConfidence: number;
+  personIds: number[];
+  persons: Person[] | undefined;
+  onChange(minConfidence: number, personIds: number[]): void;
+}) {
+  return (
+    <fieldset className="live-filters">
+      <legend>Live filters</legend>
+      <div className="field">
+        <label htmlFor="lv-min-conf">Minimum confidence</label>
+        <div className="row-inline">
+          <input
+            id="lv-min-conf"
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={minConfidence}
+            onChange={(e) => onChange(Number(e.target.value), personIds)}
+          />
+          <output htmlFor="lv-min-conf">{Math.round(minConfidence * 100)}%</output>
+        </div>
+      </div>
+      {persons && persons.length > 0 && (
+        <div className="field">
+          <label htmlFor="lv-persons">Only these people</label>
+          <select
+            id="lv-persons"
+            multiple
+            size={Math.max(3, Math.min(5, persons.length))}
+            value={personIds.map(String)}
+            onChange={(e) => onChange(minConfidence, Array.from(e.target.selectedOptions, (o) => Number(o.value)))}
+          >
+            {persons.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </div>
+      )}
+      {(minConfidence > 0 || personIds.length > 0) && (
+        <button type="button" onClick={() => onChange(0, [])}>Clear filters</button>
+      )}
+    </fieldset>
+  );
+}
+
 export function CameraViewPage() {
   const id = Number(useParams().id);
   const { user } = useAuth();
@@ -59,6 +136,10 @@ export function CameraViewPage() {
   const [actionError, setActionError] = useState<unknown>(null);
   useInterval(reload, 5000);
   const onStats = useCallback((s: LiveStats) => setStats(s), []);
+  const [minConf, setMinConf] = useState(0);
+  const [personIds, setPersonIds] = useState<number[]>([]);
+  const persons = useAsync((signal) => api.get<{ persons: Person[] }>('/persons', { per_page: 100 }, signal).then((r) => r.data.persons ?? []), []);
+  const filters = useMemo<Subscription['filters']>(() => ({ min_confidence: minConf, person_ids: personIds }), [minConf, personIds]);
 
   async function action(what: 'start' | 'stop') {
     setActionError(null);
@@ -76,11 +157,24 @@ export function CameraViewPage() {
       <div className="page-head">
         <h1 id="cv-title">{camera?.name ?? `Camera ${id}`}</h1>
         <StatusBadge status={camera?.status} />
-        <Link to="/">← All cameras</Link>
+        <Link to="/cameras">← All cameras</Link>
       </div>
       <ErrorBanner error={error ?? actionError} />
       <div className="camview">
-        <LiveView cameraId={id} layers={layers} mode={mode} onStats={onStats} />
+        <div className="camview-main">
+          <LiveView cameraId={id} layers={layers} mode={mode} filters={filters} onStats={onStats} />
+          <div className="camview-panels">
+            <section className="panel" aria-labelledby="cv-stats-title">
+              <h2 id="cv-stats-title">Statistics</h2>
+              <CameraStatsList stats={camera?.stats} />
+            </section>
+            {camera?.type === 'websocket' && hasRole(user, 'supervisor') && (
+              <div className="panel">
+                <WebcamIngestPanel cameraId={id} cameraStatus={camera.status} />
+              </div>
+            )}
+          </div>
+        </div>
         <aside className="panel side">
           <OverlayToggles layers={layers} toggle={toggle} />
           <div className="field">
@@ -107,6 +201,15 @@ export function CameraViewPage() {
             <dt>People in view</dt><dd data-testid="people-in-view">{stats?.people ?? '–'}</dd>
             <dt>Latency</dt><dd>{(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms) !== undefined ? `${(camera?.stats?.avg_latency_ms ?? camera?.stats?.latency_ms ?? 0).toFixed(0)} ms` : '–'}</dd>
           </dl>
+          <LiveFilters
+            minConfidence={minConf}
+            personIds={personIds}
+            persons={persons.data}
+            onChange={(m, p) => {
+              setMinConf(m);
+              setPersonIds(p);
+            }}
+          />
           <InViewList people={stats?.inView ?? null} />
           {hasRole(user, 'supervisor') && (
             <div className="actions">

@@ -1,8 +1,11 @@
-import { screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CameraForm, cameraPayload, formFromCamera } from './CamerasPage';
-import { fail, mockFetch, ok, renderAt } from '../test/util';
+import { CameraForm, cameraPayload, DEFAULT_DETECTION, discoveryAction, formFromCamera, ONVIF_RTSP_NOTE, patchCameras } from './CamerasPage';
+import { fail, mockFetch, ok, renderAt, signIn } from '../test/util';
+import { LiveSocketContext } from '../live/LiveContext';
+import type { LiveSocket, WsMessage } from '../live/socket';
 import { CamerasPage } from './CamerasPage';
 import { AuthProvider } from '../auth/AuthContext';
 
@@ -87,5 +90,116 @@ describe('CameraForm editing', () => {
     expect(put.name).toBe('Gate 2');
     expect(put).not.toHaveProperty('source');
     expect(String(f.mock.calls[1][0])).toBe('/api/v1/cameras/3/settings');
+  });
+});
+
+describe('camera type hints', () => {
+  it('explains socket framing and push (websocket) cameras', async () => {
+    mockFetch(() => undefined);
+    renderAt(<CameraForm onSaved={() => {}} onCancel={() => {}} />);
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText('Type'), 'socket');
+    expect(screen.getByText(/tcp:\/\/host:port\?framing=length/)).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText('Type'), 'websocket');
+    expect(screen.getByText(/pushed to the server at \/api\/v1\/ingest\/ws\/\{id\}: leave the source empty/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Camera password')).toBeNull();  // the URL is not used: no credentials
+  });
+});
+
+describe('discovery', () => {
+  it('maps ONVIF results to an RTSP form to complete and adds USB devices as they are', () => {
+    const onvif = discoveryAction({ type: 'onvif', name: 'Hall PTZ', source: 'http://192.168.1.64:8000/onvif/device_service' });
+    expect(onvif).toEqual({ kind: 'form', initial: { name: 'Hall PTZ', camera_type: 'rtsp', source: 'rtsp://192.168.1.64:554/' }, note: ONVIF_RTSP_NOTE });
+    expect(discoveryAction({ type: 'onvif', name: '', source: 'http://10.0.0.9/onvif/device_service' })).toMatchObject({ initial: { name: '10.0.0.9', source: 'rtsp://10.0.0.9:554/' } });
+    expect(discoveryAction({ type: 'onvif', name: 'v6', source: 'http://[fe80::1]:80/onvif/device_service' })).toMatchObject({ initial: { source: 'rtsp://[fe80::1]:554/' } });
+    expect(discoveryAction({ type: 'usb', name: 'HD Webcam', source: '/dev/video0' })).toEqual({
+      kind: 'add', body: { name: 'HD Webcam', source: '/dev/video0', camera_type: 'usb', detection: DEFAULT_DETECTION },
+    });
+  });
+
+  it('"Add" on an ONVIF result opens the camera form pre-filled (nothing is posted until saved)', async () => {
+    signIn('admin');
+    const f = mockFetch((method, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'a', role: 'admin', camera_ids: [] } });
+      if (url.startsWith('/api/v1/cameras/discover'))
+        return ok({ discovered_cameras: [{ type: 'onvif', name: 'Hall PTZ', source: 'http://192.168.1.64/onvif/device_service', capabilities: [] }, { type: 'usb', name: 'Cam', source: '/dev/video2' }] });
+      if (url === '/api/v1/cameras' && method === 'POST') return ok({ camera: { id: 9, name: 'Cam', type: 'usb', status: 'inactive', source: '/dev/video2' } });
+      if (url.startsWith('/api/v1/cameras?')) return ok({ cameras: [] }, { pagination: { page: 1, pages: 0, per_page: 25, total: 0 } });
+      return undefined;
+    });
+    renderAt(<AuthProvider><CamerasPage /></AuthProvider>);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Discover' }));
+    await user.click(await screen.findByRole('button', { name: 'Add Hall PTZ' }));
+    const dialog = screen.getByRole('dialog', { name: 'Add camera' });
+    expect(within(dialog).getByLabelText('Name')).toHaveValue('Hall PTZ');
+    expect(within(dialog).getByLabelText('Type')).toHaveValue('rtsp');
+    expect(within(dialog).getByLabelText('Source')).toHaveValue('rtsp://192.168.1.64:554/');
+    expect(within(dialog).getByText(/stream path depends on the camera model/)).toBeInTheDocument();
+    expect(f.mock.calls.some((c) => c[1]?.method === 'POST')).toBe(false);
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    // USB: added directly, with its own type
+    await user.click(screen.getByRole('button', { name: 'Add Cam' }));
+    await vi.waitFor(() => expect(f.mock.calls.some((c) => c[1]?.method === 'POST')).toBe(true));
+    const post = f.mock.calls.find((c) => c[1]?.method === 'POST')!;
+    expect(JSON.parse(String(post[1]!.body))).toMatchObject({ camera_type: 'usb', source: '/dev/video2' });
+    expect(await screen.findByText('Added Cam.')).toBeInTheDocument();
+  });
+});
+
+describe('camera list updates', () => {
+  const cams = [
+    { id: 1, name: 'Gate', source: 's', type: 'rtsp' as const, status: 'live' as const, stats: { avg_fps: 10 } },
+    { id: 2, name: 'Dock', source: 's', type: 'rtsp' as const, status: 'live' as const },
+  ];
+  it('patches status and fps from live messages', () => {
+    const a = patchCameras(cams, { type: 'camera_status_changed', data: { camera_id: 2, status: 'error', detail: 'timeout' } });
+    expect(a[1]).toMatchObject({ status: 'error', stats: { last_error: 'timeout' } });
+    expect(a[0]).toBe(cams[0]);
+    const b = patchCameras(cams, { type: 'performance_metrics', data: { cameras: [{ camera_id: 1, fps: 24.5, state: 'live' }] } });
+    expect(b[0].stats?.avg_fps).toBe(24.5);
+    expect(patchCameras(cams, { type: 'camera_status_changed', data: { camera_id: 99, status: 'error' } })).toBe(cams);
+    expect(patchCameras(cams, { type: 'detection_event', data: {} })).toBe(cams);
+  });
+
+  it('polls the list every 5 s and applies camera_status_changed between polls', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      signIn('viewer');
+      let status = 'live';
+      const f = mockFetch((_m, url) => {
+        if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'v', role: 'viewer', camera_ids: [] } });
+        if (url.startsWith('/api/v1/cameras?')) return ok({ cameras: [{ ...cams[0], status }] }, { pagination: { page: 1, pages: 1, per_page: 25, total: 1 } });
+        return undefined;
+      });
+      const listeners = new Set<(m: WsMessage) => void>();
+      const sock = { state: 'open', subscribe: () => () => {}, onMessage: (l: (m: WsMessage) => void) => (listeners.add(l), () => listeners.delete(l)), onFrame: () => () => {}, onState: () => () => {} };
+      render(
+        <MemoryRouter>
+          <AuthProvider>
+            <LiveSocketContext.Provider value={sock as unknown as LiveSocket}>
+              <CamerasPage />
+            </LiveSocketContext.Provider>
+          </AuthProvider>
+        </MemoryRouter>,
+      );
+      const row = (await screen.findByRole('link', { name: 'Gate' })).closest('tr')!;
+      expect(within(row).getByText('live')).toBeInTheDocument();
+      act(() => listeners.forEach((l) => l({ type: 'camera_status_changed', data: { camera_id: 1, status: 'error', detail: 'RTSP 404' } })));
+      expect(within(row).getByText('error')).toBeInTheDocument();
+      expect(within(row).getByText('RTSP 404')).toBeInTheDocument();
+      act(() => listeners.forEach((l) => l({ type: 'performance_metrics', data: { cameras: [{ camera_id: 1, fps: 7.25 }] } })));
+      expect(within(row).getByText('7.3')).toBeInTheDocument();
+      const lists = () => f.mock.calls.filter((c) => String(c[0]).startsWith('/api/v1/cameras?')).length;
+      const n = lists();
+      status = 'stopped';
+      await act(async () => {
+        vi.advanceTimersByTime(5000);
+      });
+      await vi.waitFor(() => expect(lists()).toBe(n + 1));
+      expect(await within(row).findByText('stopped')).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

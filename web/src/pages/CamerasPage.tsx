@@ -1,17 +1,31 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ApiError } from '../api/client';
 import type { Camera, CameraType, DetectionSettings, DiscoveredCamera } from '../api/types';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { ConfirmDialog, ErrorBanner, Field, Modal, Notice, Pager, StatusBadge } from '../components/ui';
-import { useAsync, useDebounced } from '../hooks';
+import { useAsync, useDebounced, useInterval } from '../hooks';
+import { useLiveSocket } from '../live/LiveContext';
+import type { WsMessage } from '../live/socket';
 
-export const CAMERA_TYPES: { value: CameraType; label: string; placeholder: string; credentials: boolean }[] = [
+export const CAMERA_TYPES: { value: CameraType; label: string; placeholder: string; credentials: boolean; hint?: string }[] = [
   { value: 'rtsp', label: 'RTSP', placeholder: 'rtsp://192.168.1.10:554/stream1', credentials: true },
   { value: 'http_mjpeg', label: 'HTTP MJPEG', placeholder: 'http://192.168.1.11/video.mjpg', credentials: true },
   { value: 'usb', label: 'USB (V4L2)', placeholder: '/dev/video0', credentials: false },
-  { value: 'websocket', label: 'WebSocket', placeholder: 'ws://host/stream (empty: push to /ingest/ws/{id})', credentials: true },
-  { value: 'socket', label: 'TCP socket', placeholder: 'tcp://host:port', credentials: false },
+  {
+    value: 'websocket',
+    label: 'WebSocket (push)',
+    placeholder: 'leave empty',
+    credentials: false,
+    hint: 'Frames are pushed to the server at /api/v1/ingest/ws/{id}: leave the source empty (a ws:// or wss:// URL is accepted but not used). After saving, the camera page streams this browser\'s webcam or shows the ingest URL for a device.',
+  },
+  {
+    value: 'socket',
+    label: 'TCP socket',
+    placeholder: 'tcp://host:port',
+    credentials: false,
+    hint: 'The server connects to tcp://host:port and cuts the stream at JPEG markers; add ?framing=length (tcp://host:port?framing=length) for frames sent with a 4-byte big-endian length prefix.',
+  },
   { value: 'file', label: 'File', placeholder: 'clip.mp4 (under storage.media_dir)', credentials: false },
 ];
 
@@ -92,9 +106,11 @@ export function fieldError(err: unknown, ...names: string[]): string | undefined
   return undefined;
 }
 
-export function CameraForm({ camera, initial, onSaved, onCancel }: {
+export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
   camera?: Camera;
   initial?: Partial<CameraFormValues>;
+  /** shown above the fields (e.g. what to complete for a discovered camera) */
+  note?: string;
   onSaved(c: Camera): void;
   onCancel(): void;
 }) {
@@ -144,6 +160,7 @@ export function CameraForm({ camera, initial, onSaved, onCancel }: {
         <div className="banner error" role="alert">{err.message}: please correct the marked fields.</div>
       )}
       <ErrorBanner error={generic} />
+      {note && <p className="hint form-note">{note}</p>}
       <div className="form-grid">
         <Field label="Name" name="name" error={fe('name')}>
           {(p) => <input {...p} value={v.name} required onChange={(e) => set('name', e.target.value)} />}
@@ -157,7 +174,12 @@ export function CameraForm({ camera, initial, onSaved, onCancel }: {
             </select>
           )}
         </Field>
-        <Field label="Source" name="source" error={fe('source')} hint={camera?.hasCredentials ? 'Credentials are stored; the source is shown masked.' : undefined}>
+        <Field
+          label="Source"
+          name="source"
+          error={fe('source')}
+          hint={[type.hint, camera?.hasCredentials ? 'Credentials are stored; the source is shown masked.' : ''].filter(Boolean).join(' ') || undefined}
+        >
           {(p) => <input {...p} value={v.source} placeholder={type.placeholder} onChange={(e) => set('source', e.target.value)} />}
         </Field>
         {type.credentials && (
@@ -215,7 +237,34 @@ export function CameraForm({ camera, initial, onSaved, onCancel }: {
   );
 }
 
-function Discovery({ onAdded }: { onAdded(c: Camera): void }) {
+export const ONVIF_RTSP_NOTE =
+  'ONVIF camera: the RTSP stream path depends on the camera model (e.g. /stream1, /Streaming/Channels/101, /cam/realmonitor?channel=1&subtype=0); complete the source from its manual, and add its credentials.';
+
+/**
+ * What "Add" does for a discovery result. The API takes no "onvif" type: an ONVIF device
+ * (source = its device service URL) becomes an RTSP camera form pre-filled with the device's
+ * host on port 554, to complete; a USB device is added as it is.
+ */
+export function discoveryAction(d: DiscoveredCamera):
+  | { kind: 'add'; body: Record<string, unknown> }
+  | { kind: 'form'; initial: Partial<CameraFormValues>; note: string } {
+  if (d.type === 'onvif') {
+    let host = '';
+    try {
+      host = new URL(d.source).hostname;
+    } catch {
+      host = d.source.replace(/^[a-z]+:\/\//i, '').split(/[/:?#]/)[0];
+    }
+    return {
+      kind: 'form',
+      initial: { name: d.name || host, camera_type: 'rtsp', source: host ? `rtsp://${host}:554/` : 'rtsp://' },
+      note: ONVIF_RTSP_NOTE,
+    };
+  }
+  return { kind: 'add', body: { name: d.name || d.source, source: d.source, camera_type: d.type, detection: DEFAULT_DETECTION } };
+}
+
+function Discovery({ onAdded, onConfigure }: { onAdded(c: Camera): void; onConfigure(initial: Partial<CameraFormValues>, note: string): void }) {
   const { data, error, loading, reload } = useAsync(
     (signal) => api.get<{ discovered_cameras: DiscoveredCamera[] }>('/cameras/discover', undefined, signal).then((r) => r.data.discovered_cameras ?? []),
     [],
@@ -224,9 +273,14 @@ function Discovery({ onAdded }: { onAdded(c: Camera): void }) {
   const [err, setErr] = useState<unknown>(null);
   async function add(d: DiscoveredCamera) {
     setErr(null);
+    const a = discoveryAction(d);
+    if (a.kind === 'form') {
+      onConfigure(a.initial, a.note);
+      return;
+    }
     try {
-      const r = await api.post<{ camera: Camera }>('/cameras', { name: d.name || d.source, source: d.source, camera_type: d.type, detection: DEFAULT_DETECTION });
-      setAdded((a) => ({ ...a, [d.source]: 'added' }));
+      const r = await api.post<{ camera: Camera }>('/cameras', a.body);
+      setAdded((x) => ({ ...x, [d.source]: 'added' }));
       onAdded(r.data.camera);
     } catch (e) {
       setErr(e);
@@ -243,15 +297,35 @@ function Discovery({ onAdded }: { onAdded(c: Camera): void }) {
       <ul className="plain">
         {data?.map((d) => (
           <li key={d.source} className="row">
-            <span><strong>{d.name}</strong> <code>{d.source}</code> <small className="muted">{d.type}</small></span>
+            <span><strong>{d.name}</strong> <code>{d.source}</code> <small className="muted">{d.type === 'onvif' ? 'ONVIF (added as RTSP)' : d.type}</small></span>
             <button type="button" disabled={!!added[d.source]} onClick={() => add(d)} aria-label={`Add ${d.name || d.source}`}>
-              {added[d.source] ? 'Added' : 'Add'}
+              {added[d.source] ? 'Added' : d.type === 'onvif' ? 'Add…' : 'Add'}
             </button>
           </li>
         ))}
       </ul>
     </section>
   );
+}
+
+/** The camera list after a live message: camera_status_changed sets a row's status (and its
+ * error detail), performance_metrics its fps. Unknown cameras and other messages change nothing. */
+export function patchCameras(cams: Camera[], m: WsMessage): Camera[] {
+  if (m.type === 'camera_status_changed' && m.data) {
+    const id = Number(m.data.camera_id);
+    const status = m.data.status as Camera['status'];
+    if (!status || !cams.some((c) => c.id === id)) return cams;
+    return cams.map((c) =>
+      c.id === id ? { ...c, status, stats: { ...c.stats, last_error: status === 'error' ? m.data.detail || c.stats?.last_error : c.stats?.last_error } } : c,
+    );
+  }
+  if (m.type === 'performance_metrics' && Array.isArray(m.data?.cameras)) {
+    const fps = new Map<number, number>();
+    for (const x of m.data.cameras) if (x && typeof x.fps === 'number') fps.set(Number(x.camera_id), x.fps);
+    if (!cams.some((c) => fps.has(c.id))) return cams;
+    return cams.map((c) => (fps.has(c.id) ? { ...c, stats: { ...c.stats, avg_fps: fps.get(c.id) } } : c));
+  }
+  return cams;
 }
 
 export function CamerasPage() {
@@ -263,11 +337,26 @@ export function CamerasPage() {
   const [page, setPage] = useState(1);
   const [perPage, setPerPage] = useState(25);
   const q = useDebounced(search, 300);
-  const { data, error, reload } = useAsync(
+  const { data, error, reload, setData } = useAsync(
     (signal) => api.get<{ cameras: Camera[] }>('/cameras', { page, per_page: perPage, search: q, status, type }, signal),
     [page, perPage, q, status, type],
   );
+  // statuses and figures change on their own: poll, and apply the live socket's messages between polls
+  useInterval(reload, 5000);
+  const sock = useLiveSocket();
+  useEffect(() => {
+    if (!sock) return;
+    return sock.onMessage((m) => {
+      if (m.type !== 'camera_status_changed' && m.type !== 'performance_metrics') return;
+      setData((d) => {
+        if (!d?.data?.cameras) return d;
+        const next = patchCameras(d.data.cameras, m);
+        return next === d.data.cameras ? d : { ...d, data: { ...d.data, cameras: next } };
+      });
+    });
+  }, [sock, setData]);
   const [editing, setEditing] = useState<Camera | 'new' | null>(null);
+  const [prefill, setPrefill] = useState<{ initial: Partial<CameraFormValues>; note: string } | null>(null);
   const [deleting, setDeleting] = useState<Camera | null>(null);
   const [showDiscovery, setShowDiscovery] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -292,14 +381,19 @@ export function CamerasPage() {
         <Link className="button" to="/cameras/videos">Video analysis</Link>
         {canEdit && (
           <>
-            <button type="button" className="primary" onClick={() => setEditing('new')}>Add camera</button>
+            <button type="button" className="primary" onClick={() => { setPrefill(null); setEditing('new'); }}>Add camera</button>
             <button type="button" onClick={() => setShowDiscovery((s) => !s)} aria-expanded={showDiscovery}>Discover</button>
           </>
         )}
       </div>
       {notice && <Notice>{notice}</Notice>}
       <ErrorBanner error={error ?? actionErr} />
-      {showDiscovery && canEdit && <Discovery onAdded={(c) => { setNotice(`Added ${c.name}.`); reload(); }} />}
+      {showDiscovery && canEdit && (
+        <Discovery
+          onAdded={(c) => { setNotice(`Added ${c.name}.`); reload(); }}
+          onConfigure={(initial, note) => { setPrefill({ initial, note }); setEditing('new'); }}
+        />
+      )}
       <div className="filters" role="search">
         <div className="field">
           <label htmlFor="cam-search">Search cameras</label>
@@ -367,6 +461,8 @@ export function CamerasPage() {
         <Modal title={editing === 'new' ? 'Add camera' : `Edit ${editing.name}`} onClose={() => setEditing(null)} wide>
           <CameraForm
             camera={editing === 'new' ? undefined : editing}
+            initial={editing === 'new' ? prefill?.initial : undefined}
+            note={editing === 'new' ? prefill?.note : undefined}
             onCancel={() => setEditing(null)}
             onSaved={(c) => {
               setEditing(null);

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryRouter } from 'react-router-dom';
 import { render } from '@testing-library/react';
-import { EventsPage, eventToSighting } from './EventsPage';
+import { confidenceParam, EventsPage, eventToSighting } from './EventsPage';
 import { LiveSocketContext } from '../live/LiveContext';
 import type { LiveSocket, WsMessage } from '../live/socket';
 import { mockFetch, ok, signIn } from '../test/util';
@@ -89,5 +89,32 @@ describe('EventsPage', () => {
     expect(first).toContain('camera_id=2');
     await screen.findByRole('option', { name: 'Gate' });  // the select shows it once the cameras loaded
     expect(screen.getByLabelText('Camera')).toHaveValue('2');
+  });
+});
+
+describe('EventsPage minimum confidence', () => {
+  it('sends min_confidence to GET /detections and ignores blank or zero', async () => {
+    signIn('viewer');
+    const f = mockFetch((_m, url) => {
+      if (url.startsWith('/api/v1/cameras')) return ok({ cameras: [] });
+      if (url.startsWith('/api/v1/persons')) return ok({ persons: [] });
+      if (url.startsWith('/api/v1/detections?')) return ok({ detections: [] }, { pagination: { page: 1, pages: 0, per_page: 25, total: 0 } });
+      return undefined;
+    });
+    render(
+      <MemoryRouter>
+        <EventsPage />
+      </MemoryRouter>,
+    );
+    const detections = () => f.mock.calls.map((c) => String(c[0])).filter((u) => u.startsWith('/api/v1/detections?'));
+    await vi.waitFor(() => expect(detections().length).toBeGreaterThan(0));
+    expect(detections()[0]).not.toContain('min_confidence');
+    await userEvent.setup().type(screen.getByLabelText('Min confidence'), '0.75');
+    await vi.waitFor(() => expect(detections().at(-1)).toContain('min_confidence=0.75'));
+    expect(detections().filter((u) => u.includes('min_confidence=0.7&') || u.endsWith('min_confidence=0.7'))).toHaveLength(0);  // debounced: one request
+    expect(confidenceParam('')).toBeUndefined();
+    expect(confidenceParam('0')).toBeUndefined();
+    expect(confidenceParam('abc')).toBeUndefined();
+    expect(confidenceParam('1.5')).toBe(1);
   });
 });

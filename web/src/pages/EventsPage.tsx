@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Camera, Person, Sighting } from '../api/types';
 import { AuthImage, ErrorBanner, Pager } from '../components/ui';
-import { fmtTime, useAsync } from '../hooks';
+import { fmtTime, useAsync, useDebounced } from '../hooks';
 import { useLiveSocket } from '../live/LiveContext';
 import type { WsMessage } from '../live/socket';
 
@@ -37,6 +37,14 @@ export function eventToSighting(m: WsMessage, cams: Record<number, string>): Liv
   };
 }
 
+/** The min_confidence query value: a number in (0, 1], or nothing for blank/0/invalid. */
+export function confidenceParam(v: string): number | undefined {
+  if (v.trim() === '') return undefined;
+  const n = Number(v);
+  if (!isFinite(n) || n <= 0) return undefined;
+  return Math.min(1, n);
+}
+
 function toIso(local: string): string | undefined {
   if (!local) return undefined;
   const d = new Date(local);
@@ -50,6 +58,8 @@ export function EventsPage() {
   const [unknown, setUnknown] = useState(false);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  const [minConf, setMinConf] = useState('');
+  const minConfQ = useDebounced(minConf, 300);  // typing "0.75" asks once
   const [page, setPage] = useState(1);
   const [liveOn, setLiveOn] = useState(true);
   const [live, setLive] = useState<LiveEvent[]>([]);
@@ -65,12 +75,13 @@ export function EventsPage() {
           unknown: unknown ? 'true' : undefined,
           start_time: toIso(from),
           end_time: toIso(to),
+          min_confidence: confidenceParam(minConfQ),
           page,
           per_page: 25,
         },
         s,
       ),
-    [cameraId, personId, unknown, from, to, page],
+    [cameraId, personId, unknown, from, to, minConfQ, page],
   );
   const rows: Sighting[] = Array.isArray(data?.data) ? data.data : data?.data?.detections ?? data?.data?.sightings ?? [];
   const camNames: Record<number, string> = {};
@@ -88,6 +99,8 @@ export function EventsPage() {
       if (cameraId && ev.camera_id !== Number(cameraId)) return;
       if (unknown && ev.person_id !== null) return;
       if (personId && !unknown && ev.person_id !== Number(personId)) return;
+      const min = confidenceParam(minConf);
+      if (min !== undefined && ev.best_confidence !== undefined && ev.best_confidence < min) return;
       setLive((l) => {
         // one row per (camera, track): a track_update refreshes the row
         const i = l.findIndex((x) => x.camera_id === ev.camera_id && x.track_id !== undefined && x.track_id === ev.track_id);
@@ -104,7 +117,7 @@ export function EventsPage() {
       unsubs.forEach((u) => u());
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [sock, liveOn, camKey, cameraId, personId, unknown]);
+  }, [sock, liveOn, camKey, cameraId, personId, unknown, minConf]);
 
   return (
     <section aria-labelledby="events-title">
@@ -133,6 +146,19 @@ export function EventsPage() {
         <label className="toggle">
           <input type="checkbox" checked={unknown} onChange={(e) => { setUnknown(e.target.checked); setPage(1); }} /> Unknown only
         </label>
+        <div className="field">
+          <label htmlFor="ev-min-conf">Min confidence</label>
+          <input
+            id="ev-min-conf"
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            placeholder="0–1"
+            value={minConf}
+            onChange={(e) => { setMinConf(e.target.value); setPage(1); }}
+          />
+        </div>
         <div className="field">
           <label htmlFor="ev-from">From</label>
           <input id="ev-from" type="datetime-local" value={from} onChange={(e) => { setFrom(e.target.value); setPage(1); }} />

@@ -1,7 +1,11 @@
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import { MemoryRouter } from 'react-router-dom';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { vi } from 'vitest';
+import { AuthProvider } from '../auth/AuthContext';
+import { LiveSocketContext } from '../live/LiveContext';
+import type { LiveSocket } from '../live/socket';
+import { CameraViewPage } from '../pages/CameraViewPage';
 
 export type Handler = (method: string, url: string, init?: RequestInit) => unknown | Response | undefined;
 
@@ -31,4 +35,19 @@ export function signIn(role: 'viewer' | 'supervisor' | 'admin' = 'admin') {
 
 export function renderAt(ui: ReactElement, path = '/') {
   return render(<MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>);
+}
+
+/** The camera page at `path` (/cameras/:id), signed in, with `socket` as the shared live socket. */
+export function renderCameraView(socket: unknown, path = '/cameras/5') {
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <AuthProvider>
+        <LiveSocketContext.Provider value={socket as LiveSocket}>
+          <Routes>
+            <Route path="/cameras/:id" element={<CameraViewPage />} />
+          </Routes>
+        </LiveSocketContext.Provider>
+      </AuthProvider>
+    </MemoryRouter>,
+  );
 }
