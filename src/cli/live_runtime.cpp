@@ -170,7 +170,7 @@ void LiveRuntime::start_camera(int64_t id) {
   if (!st) {
     spdlog::warn("camera {}: cannot start: {}", id, st.error().message);
     ctx_.store.set_camera_status(id, "error", cam->is_active);
-    hub_->publish_status(id, "error", st.error().message);
+    hub_->publish_status(id, "error", st.error().message, cam->name);
     return;
   }
   std::lock_guard mlock(metrics_mu_);
@@ -198,12 +198,16 @@ void LiveRuntime::stop_camera(int64_t id) {
 void LiveRuntime::on_state(CameraId id, SessionState s, const std::string& detail) {
   // Decode thread: one small store write per state change (rare), then the broadcast.
   const char* status = to_string(s);
+  std::string name;
   try {
-    if (auto cam = ctx_.store.camera(id)) ctx_.store.set_camera_status(id, status, cam->is_active);
+    if (auto cam = ctx_.store.camera(id)) {
+      name = cam->name;
+      ctx_.store.set_camera_status(id, status, cam->is_active);
+    }
   } catch (const std::exception& e) {
     spdlog::warn("camera {}: status not stored: {}", id, e.what());
   }
-  hub_->publish_status(id, status, detail);
+  hub_->publish_status(id, status, detail, name);
 }
 
 Json LiveRuntime::camera_stats(int64_t id) const {

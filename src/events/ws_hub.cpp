@@ -108,19 +108,22 @@ void WsHub::enqueue(Outgoing out) {
 }
 
 void WsHub::publish_detection(CameraId camera, Json data) {
-  enqueue({Outgoing::Kind::kDetection, camera, {}, {}, std::move(data)});
+  enqueue({Outgoing::Kind::kDetection, camera, {}, std::move(data)});
 }
 
 void WsHub::publish_track(CameraId camera, const std::string& type, Json data) {
-  enqueue({Outgoing::Kind::kTrack, camera, type, {}, std::move(data)});
+  enqueue({Outgoing::Kind::kTrack, camera, type, std::move(data)});
 }
 
-void WsHub::publish_status(CameraId camera, const std::string& status, const std::string& detail) {
-  enqueue({Outgoing::Kind::kStatus, camera, status, detail, Json()});
+void WsHub::publish_status(CameraId camera, const std::string& status, const std::string& detail,
+                           const std::string& camera_name) {
+  Json data{{"camera_id", camera}, {"status", status}, {"detail", detail}};
+  if (!camera_name.empty()) data["camera_name"] = camera_name;
+  enqueue({Outgoing::Kind::kStatus, camera, {}, std::move(data)});
 }
 
 void WsHub::publish_alert(std::optional<CameraId> camera, Json data) {
-  Outgoing out{Outgoing::Kind::kAlert, camera.value_or(0), {}, {}, std::move(data)};
+  Outgoing out{Outgoing::Kind::kAlert, camera.value_or(0), {}, std::move(data)};
   out.alert_camera = camera;
   enqueue(std::move(out));
 }
@@ -132,7 +135,7 @@ void WsHub::publish_loop() {
       switch (out->kind) {
         case Outgoing::Kind::kDetection: deliver_detection(out->camera, out->data); break;
         case Outgoing::Kind::kTrack: deliver_track(out->camera, out->type, out->data); break;
-        case Outgoing::Kind::kStatus: deliver_status(out->camera, out->type, out->detail); break;
+        case Outgoing::Kind::kStatus: deliver_status(out->camera, out->data); break;
         case Outgoing::Kind::kAlert: deliver_alert(out->alert_camera, out->data); break;
       }
     } catch (const std::exception& e) {
@@ -317,9 +320,8 @@ void WsHub::deliver_track(CameraId camera, const std::string& type, const Json& 
   }
 }
 
-void WsHub::deliver_status(CameraId camera, const std::string& status, const std::string& detail) {
-  auto text = std::make_shared<const std::string>(
-      message("camera_status_changed", {{"camera_id", camera}, {"status", status}, {"detail", detail}}));
+void WsHub::deliver_status(CameraId camera, const Json& data) {
+  auto text = std::make_shared<const std::string>(message("camera_status_changed", data));
   for (auto& c : snapshot()) {
     std::unique_lock lock(c->mu);
     if (!c->principal || !c->principal->can_see_camera(camera)) continue;

@@ -68,8 +68,10 @@ class WsHub {
   void publish_detection(CameraId camera, Json data);
   // recognition_event / track_update (sighting-shaped data) for subscribers of `camera`.
   void publish_track(CameraId camera, const std::string& type, Json data);
-  // camera_status_changed for every authenticated client allowed to see `camera`.
-  void publish_status(CameraId camera, const std::string& status, const std::string& detail);
+  // camera_status_changed for every authenticated client allowed to see `camera`
+  // (camera_name: shown by the dashboard's notices; omitted when empty).
+  void publish_status(CameraId camera, const std::string& status, const std::string& detail,
+                      const std::string& camera_name = "");
   // system_alert (AlertMonitor's Alert::to_json()): a camera's alert to the clients allowed to
   // see that camera, subscribed or not; an alert without a camera to every client.
   void publish_alert(std::optional<CameraId> camera, Json data);
@@ -101,16 +103,15 @@ class WsHub {
   struct Outgoing {
     enum class Kind { kDetection, kTrack, kStatus, kAlert } kind = Kind::kDetection;
     CameraId camera = 0;
-    std::string type;    // kTrack: message type; kStatus: the status
-    std::string detail;  // kStatus
-    Json data;           // kDetection, kTrack, kAlert
+    std::string type;  // kTrack: message type
+    Json data;         // the message's data
     std::optional<CameraId> alert_camera;  // kAlert
   };
   void enqueue(Outgoing out);
   void publish_loop();
   void deliver_detection(CameraId camera, const Json& data);
   void deliver_track(CameraId camera, const std::string& type, const Json& data);
-  void deliver_status(CameraId camera, const std::string& status, const std::string& detail);
+  void deliver_status(CameraId camera, const Json& data);
   void deliver_alert(std::optional<CameraId> camera, const Json& data);
 
   void on_message(const std::shared_ptr<Client>& c, const std::string& msg, bool binary);

@@ -213,6 +213,7 @@ TEST_F(LiveServer, WebSocketAuthSubscribeStatusAndVideo) {
     return st.value("type", "") == "camera_status_changed" && st["data"]["status"] == "stopped";
   }));
   EXPECT_EQ(st["data"]["camera_id"], id);
+  EXPECT_EQ(st["data"].value("camera_name", ""), "ws");  // the dashboard's notices name the camera
   ASSERT_EQ(client().post_json("/api/v1/cameras/" + sid + "/start", Json::object(), admin_).status, 200);
   ASSERT_TRUE(ws.read_until([&](const WsClient::Msg& m) {
     Json j = m.binary ? Json() : m.json();
