@@ -145,6 +145,18 @@ export interface AttendanceRow {
   cameras: number[];
 }
 
+/** GET /attendance (JSON): the rows and the date range the server applied. */
+export interface AttendanceResponse {
+  attendance: AttendanceRow[];
+  from?: string | null;
+  to?: string | null;
+}
+
+/** GET /detections/{id} */
+export interface SightingResponse {
+  detection: Sighting;
+}
+
 export interface BBox {
   x: number;
   y: number;

@@ -210,4 +210,36 @@ describe('live filters', () => {
     await user.click(screen.getByRole('button', { name: 'Clear filters' }));
     expect(sock.subs.at(-1)).toEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
   });
+
+  it('restores the filters of the camera after a reload, and stores changes', async () => {
+    localStorage.setItem('argus.liveFilters.5', JSON.stringify({ minConfidence: 0.65, personIds: [9, -1] }));
+    localStorage.setItem('argus.liveFilters.6', '{broken');
+    signIn('viewer');
+    mockFetch((_m, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'v', role: 'viewer', camera_ids: [] } });
+      if (url.startsWith('/api/v1/persons')) return ok({ persons: [{ id: 4, name: 'Ada' }, { id: 9, name: 'Bo' }] });
+      if (url.startsWith('/api/v1/cameras/')) return ok({ camera: { id: 5, name: 'Gate', type: 'rtsp', status: 'live', source: 'x' } });
+      return undefined;
+    });
+    const sock = fakeSocket();
+    renderCameraView(sock);
+    expect(await screen.findByRole('heading', { name: 'Gate' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Minimum confidence')).toHaveValue('0.65');
+    expect(sock.subs.at(-1)).toEqual({ camera_id: 5, filters: { min_confidence: 0.65, person_ids: [9] }, video: { fps: 10, width: 960 } });
+    const people = (await screen.findByLabelText('Only these people')) as HTMLSelectElement;
+    expect(Array.from(people.selectedOptions, (o) => o.value)).toEqual(['9']);
+    const user = userEvent.setup();
+    await user.selectOptions(people, ['4']);
+    expect(JSON.parse(localStorage.getItem('argus.liveFilters.5')!)).toEqual({ minConfidence: 0.65, personIds: [4, 9] });
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    expect(localStorage.getItem('argus.liveFilters.5')).toBeNull();
+    // another camera with unreadable stored filters: none
+    const { cleanup } = await import('@testing-library/react');
+    cleanup();
+    const sock6 = fakeSocket();
+    renderCameraView(sock6, '/cameras/6');
+    await screen.findByRole('heading', { name: 'Gate' });
+    expect(screen.getByLabelText('Minimum confidence')).toHaveValue('0');
+    expect(sock6.subs.at(-1)).toEqual({ camera_id: 6, video: { fps: 10, width: 960 } });
+  });
 });

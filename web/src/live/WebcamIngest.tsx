@@ -2,10 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { CameraStatus } from '../api/types';
 import {
-  clamp, FramePump, frameSize, INGEST_FPS, INGEST_QUALITY, INGEST_WIDTH, ingestWsUrl, parseIngestReply, type PumpCounts,
+  clamp, closeNeedsNewToken, describeClose, FramePump, frameSize, INGEST_FPS, INGEST_QUALITY, INGEST_RECONNECT, INGEST_WIDTH,
+  ingestWsUrl, parseIngestReply, reconnectDelayMs, type PumpCounts,
 } from './ingest';
 
-export type IngestState = 'idle' | 'connecting' | 'streaming' | 'error';
+export type IngestState = 'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'error';
 
 interface IngestToken {
   token: string;
@@ -14,9 +15,26 @@ interface IngestToken {
 
 interface Session {
   stopped: boolean;
+  /** frames per second chosen at start */
+  rate: number;
   stream?: MediaStream;
   ws?: WebSocket;
   pump?: FramePump;
+  /** failed connections in a row (the backoff step) */
+  attempt: number;
+  /** when the current socket opened (for the backoff reset) */
+  openedAt?: number;
+  /** the next connection needs a fresh token (the server refused this one) */
+  newToken: boolean;
+  /** the pending reconnect */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** The pending reconnect, as the panel shows it. */
+interface Retry {
+  attempt: number;
+  why: string;
+  delayS: number;
 }
 
 function errText(e: unknown): string {
@@ -28,7 +46,8 @@ function errText(e: unknown): string {
 /**
  * A websocket (push) camera fed by this browser: the webcam (getUserMedia) drawn into a canvas at
  * the chosen rate and width, each frame sent as a binary JPEG message to
- * /api/v1/ingest/ws/{id}?token=... Also shows that URL for an external device. Supervisor+.
+ * /api/v1/ingest/ws/{id}?token=... A socket that closes unexpectedly is reopened with backoff
+ * (reconnectDelayMs), the webcam kept on. Also shows that URL for an external device. Supervisor+.
  */
 export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number; cameraStatus?: CameraStatus }) {
   const [fps, setFps] = useState(String(INGEST_FPS.default));
@@ -42,12 +61,16 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
   const [copied, setCopied] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
   const session = useRef<Session | null>(null);
+  const tokenRef = useRef<IngestToken | null>(null);
+  const [retry, setRetry] = useState<Retry | null>(null);
 
   const stop = useCallback((next: IngestState = 'idle') => {
     const s = session.current;
     session.current = null;
     if (s) {
       s.stopped = true;
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = undefined;
       s.pump?.stop();
       if (s.ws) {
         s.ws.onopen = null;
@@ -59,30 +82,108 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
     }
     if (video.current) video.current.srcObject = null;
     setState(next);
+    setRetry(null);
   }, []);
 
   // leaving the page (or another camera): release the webcam and the socket
   useEffect(() => () => stop(), [cameraId, stop]);
   useEffect(() => {
+    tokenRef.current = null;
     setIngest(null);
     setShowUrl(false);
   }, [cameraId]);
 
-  async function token(): Promise<IngestToken> {
-    if (ingest) return ingest;
+  /** The ingest token (cached for the camera), or a fresh one from the server. */
+  async function token(fresh = false): Promise<IngestToken> {
+    if (!fresh && tokenRef.current) return tokenRef.current;
     const r = await api.post<IngestToken>(`/cameras/${cameraId}/ingest-token`);
+    tokenRef.current = r.data;
     setIngest(r.data);
     return r.data;
   }
 
+  /** The socket closed (or never opened) while the user still wants to stream: keep the webcam,
+   * wait the backoff, then reopen (with a fresh token when the server refused this one). */
+  function scheduleReconnect(s: Session, why: string, newToken: boolean) {
+    if (s.stopped) return;
+    s.pump?.stop();
+    // a connection that held for a while was fine: start the backoff over
+    if (s.openedAt !== undefined && Date.now() - s.openedAt >= INGEST_RECONNECT.stableMs) s.attempt = 0;
+    s.openedAt = undefined;
+    s.attempt += 1;
+    s.newToken = s.newToken || newToken;
+    const delay = reconnectDelayMs(s.attempt);
+    setState('reconnecting');
+    setRetry({ attempt: s.attempt, why, delayS: delay / 1000 });
+    s.timer = setTimeout(async () => {
+      s.timer = undefined;
+      if (s.stopped) return;
+      let tok: IngestToken;
+      try {
+        tok = await token(s.newToken);
+      } catch (e) {
+        if (s.stopped) return;
+        // the camera is gone or this user may not push to it: retrying will not help
+        if (e instanceof ApiError && [401, 403, 404].includes(e.status)) {
+          stop('error');
+          setMessage(errText(e));
+          return;
+        }
+        scheduleReconnect(s, `could not get an ingest token: ${errText(e)}`, true);
+        return;
+      }
+      if (s.stopped) return;
+      s.newToken = false;
+      connect(s, tok);
+    }, delay);
+  }
+
+  function connect(s: Session, tok: IngestToken) {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(ingestWsUrl(tok.url));
+    } catch (e) {
+      stop('error');  // a malformed URL: no point retrying
+      setMessage(errText(e));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    s.ws = ws;
+    let lastError: string | null = null;
+    ws.onopen = () => {
+      if (s.stopped || s.ws !== ws) return;
+      s.openedAt = Date.now();
+      setState('streaming');
+      setRetry(null);
+      setMessage(null);
+      s.pump?.setSocket(ws);
+      s.pump?.start(s.rate);
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      const r = parseIngestReply(ev.data);
+      if (r?.type !== 'error') return;
+      lastError = r.code ?? null;
+      setMessage(`${r.message || 'error'} (${r.code || 'ERROR'})`);
+    };
+    // an error event is always followed by a close event: the close handles both
+    ws.onclose = (ev: CloseEvent) => {
+      if (s.stopped || s.ws !== ws) return;
+      ws.onopen = null;
+      ws.onmessage = null;
+      ws.onclose = null;
+      s.ws = undefined;
+      scheduleReconnect(s, describeClose(ev.code, ev.reason), closeNeedsNewToken(ev.code, lastError));
+    };
+  }
+
   async function start() {
     stop('connecting');
-    const s: Session = { stopped: false };
+    const rate = clamp(Number(fps), INGEST_FPS.min, INGEST_FPS.max, INGEST_FPS.default);
+    const maxW = clamp(Number(width), INGEST_WIDTH.min, INGEST_WIDTH.max, INGEST_WIDTH.default);
+    const s: Session = { stopped: false, attempt: 0, rate, newToken: false };
     session.current = s;
     setCounts({ sent: 0, dropped: 0 });
     setMessage(null);
-    const rate = clamp(Number(fps), INGEST_FPS.min, INGEST_FPS.max, INGEST_FPS.default);
-    const maxW = clamp(Number(width), INGEST_WIDTH.min, INGEST_WIDTH.max, INGEST_WIDTH.default);
     setFps(String(rate));
     setWidth(String(maxW));
     try {
@@ -114,25 +215,9 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
           g.drawImage(v, 0, 0, w, h);
           canvas.toBlob((b) => resolve(b), 'image/jpeg', INGEST_QUALITY);
         });
-      const ws = new WebSocket(ingestWsUrl(tok.url));
-      ws.binaryType = 'arraybuffer';
-      s.ws = ws;
-      const pump = new FramePump(ws, grab, setCounts);
-      s.pump = pump;
-      ws.onopen = () => {
-        if (s.stopped) return;
-        setState('streaming');
-        pump.start(rate);
-      };
-      ws.onmessage = (ev: MessageEvent) => {
-        const r = parseIngestReply(ev.data);
-        if (r?.type === 'error') setMessage(`${r.message || 'error'} (${r.code || 'ERROR'})`);
-      };
-      ws.onclose = (ev: CloseEvent) => {
-        if (s.stopped) return;
-        stop('error');
-        setMessage((m) => m ?? `The ingest connection closed (code ${ev.code}).`);
-      };
+      // one pump for the session: it moves to each new socket, so the counts run on
+      s.pump = new FramePump({ readyState: 3, bufferedAmount: 0, send: () => {} }, grab, setCounts);
+      connect(s, tok);
     } catch (e) {
       if (s.stopped) return;
       stop('error');
@@ -162,7 +247,7 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
     }
   }
 
-  const active = state === 'connecting' || state === 'streaming';
+  const active = state === 'connecting' || state === 'streaming' || state === 'reconnecting';
   const running = cameraStatus === 'live' || cameraStatus === 'connecting';
   return (
     <section className="ingest" aria-labelledby="ingest-title" data-testid="webcam-ingest" data-state={state} data-sent={counts.sent}>
@@ -196,6 +281,11 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
         <dt>Frames dropped</dt>
         <dd>{counts.dropped}</dd>
       </dl>
+      {state === 'reconnecting' && retry && (
+        <p className="hint" role="status" data-testid="ingest-retry">
+          Reconnecting (attempt {retry.attempt}) in {retry.delayS} s: {retry.why}. The webcam stays on; Stop cancels.
+        </p>
+      )}
       {message && (
         <div className="banner error" role="alert">
           {message}

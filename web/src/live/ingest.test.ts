@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { canSend, clamp, FramePump, frameSize, ingestWsUrl, parseIngestReply, type IngestSocket } from './ingest';
+import {
+  canSend, clamp, closeNeedsNewToken, describeClose, FramePump, frameSize, ingestWsUrl, parseIngestReply, reconnectDelayMs, type IngestSocket,
+} from './ingest';
 
 class FakeIngestSocket implements IngestSocket {
   readyState = 1;
@@ -52,7 +54,50 @@ describe('ingest helpers', () => {
   });
 });
 
+describe('reconnect policy', () => {
+  it('backs off 1, 2, 4, 8, 16 s, then 30 s at most', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map(reconnectDelayMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(reconnectDelayMs(0)).toBe(1000);
+    expect(reconnectDelayMs(NaN)).toBe(1000);
+    expect(reconnectDelayMs(Infinity)).toBe(1000);
+    expect(reconnectDelayMs(1e9)).toBe(30000);
+  });
+
+  it('asks for a fresh token only when the server refused this one', () => {
+    expect(closeNeedsNewToken(1008)).toBe(true);
+    expect(closeNeedsNewToken(4401)).toBe(true);
+    expect(closeNeedsNewToken(1000, 'UNAUTHORIZED')).toBe(true);
+    expect(closeNeedsNewToken(1000, 'CONFLICT')).toBe(false);
+    expect(closeNeedsNewToken(1006)).toBe(false);
+    expect(closeNeedsNewToken(1012, null)).toBe(false);
+  });
+
+  it('describes a close by its reason, or a name for its code', () => {
+    expect(describeClose(1001, 'shutting down')).toBe('shutting down (code 1001)');
+    expect(describeClose(1006)).toBe('connection lost (code 1006)');
+    expect(describeClose(1012, '  ')).toBe('server restarting (code 1012)');
+    expect(describeClose(4000)).toBe('connection closed (code 4000)');
+  });
+});
+
 describe('FramePump', () => {
+  it('moves to a new socket (a reconnect) keeping its counts', async () => {
+    vi.useFakeTimers();
+    const a = new FakeIngestSocket();
+    const pump = new FramePump(a, jpeg);
+    pump.start(5);
+    await vi.advanceTimersByTimeAsync(400);
+    pump.stop();
+    const b = new FakeIngestSocket();
+    pump.setSocket(b);
+    pump.start(5);
+    await vi.advanceTimersByTimeAsync(400);
+    pump.stop();
+    expect(a.sent).toHaveLength(2);
+    expect(b.sent).toHaveLength(2);
+    expect(pump.counts.sent).toBe(4);
+  });
+
   it('sends one binary frame per tick at the chosen rate', async () => {
     vi.useFakeTimers();
     const ws = new FakeIngestSocket();

@@ -85,6 +85,11 @@ export class FramePump {
     return !this.stopped;
   }
 
+  /** Send to another socket from now on (a reconnect), keeping the counts. */
+  setSocket(ws: IngestSocket): void {
+    this.ws = ws;
+  }
+
   /** One pacing slot (public for tests). */
   async tick(): Promise<void> {
     if (this.stopped) return;
@@ -126,4 +131,44 @@ export function parseIngestReply(data: unknown): IngestReply | null {
   } catch {
     return null;
   }
+}
+
+/** Reconnect policy of the browser ingest (like a pulled camera's): exponential backoff. */
+export const INGEST_RECONNECT = {
+  /** delay before the first retry */
+  baseMs: 1000,
+  /** longest delay between retries */
+  maxMs: 30000,
+  /** a connection open at least this long resets the backoff */
+  stableMs: 10000,
+};
+
+/** Delay before reconnect attempt `attempt` (1-based): 1, 2, 4, 8, 16, then 30 s (cap). */
+export function reconnectDelayMs(attempt: number): number {
+  const n = isFinite(attempt) ? Math.max(1, Math.floor(attempt)) : 1;
+  if (n > 16) return INGEST_RECONNECT.maxMs;  // no 2^huge
+  return Math.min(INGEST_RECONNECT.maxMs, INGEST_RECONNECT.baseMs * 2 ** (n - 1));
+}
+
+/** Whether a close means the token was refused, so a reconnect must ask for a fresh one: close
+ * code 1008 (policy violation) or 4401, or an UNAUTHORIZED error message just before the close. */
+export function closeNeedsNewToken(code: number, lastErrorCode?: string | null): boolean {
+  return code === 1008 || code === 4401 || lastErrorCode === 'UNAUTHORIZED';
+}
+
+const CLOSE_NAMES: Record<number, string> = {
+  1000: 'closed by the server',
+  1001: 'server going away',
+  1006: 'connection lost',
+  1008: 'policy violation',
+  1011: 'server error',
+  1012: 'server restarting',
+  1013: 'server busy, try again later',
+  4401: 'unauthorized',
+};
+
+/** A close event as text for the panel: its reason (or a name for the code) and the code. */
+export function describeClose(code: number, reason?: string): string {
+  const why = reason?.trim() || CLOSE_NAMES[code] || 'connection closed';
+  return `${why} (code ${code})`;
 }

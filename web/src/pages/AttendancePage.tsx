@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
-import type { AttendanceRow } from '../api/types';
+import type { AttendanceResponse, AttendanceRow } from '../api/types';
+import { cameraLabel, useAllCameras, useAllPersons } from '../components/lists';
 import { ErrorBanner } from '../components/ui';
 import { fmtTime, toDate, useAsync } from '../hooks';
 
@@ -20,21 +21,44 @@ export function arrivalsPerHour(rows: AttendanceRow[]): { hour: string; arrivals
   return counts.map((n, h) => ({ hour: `${String(h).padStart(2, '0')}:00`, arrivals: n }));
 }
 
+/** CSV file name as the server names it: attendance-FROM[_TO].csv */
+export function csvName(from: string, to: string): string {
+  return `attendance-${from}${to && to !== from ? `_${to}` : ''}.csv`;
+}
+
 export default function AttendancePage() {
-  const [date, setDate] = useState(today);
+  const [from, setFrom] = useState(today);
+  const [to, setTo] = useState(today);
+  const [personId, setPersonId] = useState('');
   const [err, setErr] = useState<unknown>(null);
-  const { data, error } = useAsync((s) => api.get<{ attendance: AttendanceRow[] }>('/attendance', { date }, s).then((r) => r.data.attendance ?? []), [date]);
-  const rows = data ?? [];
+  const invalid = from > to;  // YYYY-MM-DD compares as text
+  const filters = { from, to, person_id: personId };
+  const { data, error } = useAsync(
+    (s) =>
+      invalid
+        ? Promise.resolve(undefined)
+        : api.get<AttendanceResponse>('/attendance', { from, to, person_id: personId }, s).then((r) => r.data.attendance ?? []),
+    [from, to, personId, invalid],
+  );
+  const cams = useAllCameras();
+  const persons = useAllPersons();
+  const camNames = useMemo(() => {
+    const m: Record<number, string> = {};
+    cams.data?.forEach((c) => (m[c.id] = c.name));
+    return m;
+  }, [cams.data]);
+  const rows = useMemo(() => (invalid ? [] : data ?? []), [data, invalid]);
   const chart = useMemo(() => arrivalsPerHour(rows), [rows]);
+  const span = from === to ? `on ${from}` : `from ${from} to ${to}`;
 
   async function exportCsv() {
     setErr(null);
     try {
-      const blob = await api.blob('/attendance', { date, format: 'csv' });
+      const blob = await api.blob('/attendance', { ...filters, format: 'csv' });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
-      a.download = `attendance-${date}.csv`;
+      a.download = csvName(from, to);
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -48,15 +72,45 @@ export default function AttendancePage() {
     <section aria-labelledby="att-title">
       <div className="page-head">
         <h1 id="att-title">Attendance</h1>
-        <div className="field inline">
-          <label htmlFor="att-date">Day</label>
-          <input id="att-date" type="date" value={date} onChange={(e) => setDate(e.target.value || today())} />
-        </div>
-        <button type="button" onClick={exportCsv}>Export CSV</button>
+        <button type="button" onClick={exportCsv} disabled={invalid}>Export CSV</button>
       </div>
+      <div className="filters" role="search">
+        <div className={`field${invalid ? ' has-error' : ''}`}>
+          <label htmlFor="att-from">From</label>
+          <input
+            id="att-from"
+            type="date"
+            value={from}
+            max={to}
+            aria-invalid={invalid || undefined}
+            aria-describedby={invalid ? 'att-range-err' : undefined}
+            onChange={(e) => setFrom(e.target.value || today())}
+          />
+        </div>
+        <div className={`field${invalid ? ' has-error' : ''}`}>
+          <label htmlFor="att-to">To</label>
+          <input
+            id="att-to"
+            type="date"
+            value={to}
+            min={from}
+            aria-invalid={invalid || undefined}
+            aria-describedby={invalid ? 'att-range-err' : undefined}
+            onChange={(e) => setTo(e.target.value || today())}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="att-person">Person</label>
+          <select id="att-person" value={personId} onChange={(e) => setPersonId(e.target.value)}>
+            <option value="">Everyone</option>
+            {persons.data?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </div>
+      </div>
+      {invalid && <p className="field-error" id="att-range-err" role="alert">The start date must be on or before the end date.</p>}
       <ErrorBanner error={error ?? err} />
       <div className="panel chart" aria-label="Arrivals per hour chart" role="figure">
-        <h2>Arrivals per hour</h2>
+        <h2>Arrivals per hour{from !== to && ' (all days)'}</h2>
         <ResponsiveContainer width="100%" height={220}>
           <BarChart data={chart} margin={{ top: 8, right: 8, bottom: 0, left: -20 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
@@ -69,20 +123,21 @@ export default function AttendancePage() {
       </div>
       <div className="table-wrap">
         <table>
-          <caption className="sr-only">Attendance for {date}</caption>
+          <caption className="sr-only">Attendance {span}</caption>
           <thead>
-            <tr><th>Name</th><th>First seen</th><th>Last seen</th><th>Cameras</th></tr>
+            <tr><th>Date</th><th>Name</th><th>First seen</th><th>Last seen</th><th>Cameras</th></tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={`${r.person_id}-${r.date}`}>
+                <td>{r.date}</td>
                 <td>{r.name}</td>
                 <td>{fmtTime(r.first_seen)}</td>
                 <td>{fmtTime(r.last_seen)}</td>
-                <td>{r.cameras?.join(', ')}</td>
+                <td>{r.cameras?.map((id) => cameraLabel(camNames, id)).join(', ')}</td>
               </tr>
             ))}
-            {data && rows.length === 0 && <tr><td colSpan={4} className="empty">Nobody was seen on {date}.</td></tr>}
+            {!invalid && data && rows.length === 0 && <tr><td colSpan={5} className="empty">Nobody was seen {span}.</td></tr>}
           </tbody>
         </table>
       </div>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Camera, CameraStats, Person } from '../api/types';
@@ -9,6 +9,7 @@ import { LiveView, type InView, type LiveStats, type VideoMode } from '../live/L
 import { LAYER_LABELS, useOverlayLayers, type LayerKey } from '../overlay/layers';
 import type { Subscription } from '../live/socket';
 import { WebcamIngestPanel } from '../live/WebcamIngest';
+import { loadLiveFilters, saveLiveFilters } from '../live/filters';
 
 export function OverlayToggles({ layers, toggle }: { layers: Record<LayerKey, boolean>; toggle(k: LayerKey): void }) {
   return (
@@ -136,8 +137,14 @@ export function CameraViewPage() {
   const [actionError, setActionError] = useState<unknown>(null);
   useInterval(reload, 5000);
   const onStats = useCallback((s: LiveStats) => setStats(s), []);
-  const [minConf, setMinConf] = useState(0);
-  const [personIds, setPersonIds] = useState<number[]>([]);
+  // live filters, kept per camera (localStorage) across reloads
+  const [minConf, setMinConf] = useState(() => loadLiveFilters(id).minConfidence);
+  const [personIds, setPersonIds] = useState<number[]>(() => loadLiveFilters(id).personIds);
+  useEffect(() => {
+    const f = loadLiveFilters(id);
+    setMinConf(f.minConfidence);
+    setPersonIds(f.personIds);
+  }, [id]);
   const persons = useAsync((signal) => api.get<{ persons: Person[] }>('/persons', { per_page: 100 }, signal).then((r) => r.data.persons ?? []), []);
   const filters = useMemo<Subscription['filters']>(() => ({ min_confidence: minConf, person_ids: personIds }), [minConf, personIds]);
 
@@ -208,6 +215,7 @@ export function CameraViewPage() {
             onChange={(m, p) => {
               setMinConf(m);
               setPersonIds(p);
+              saveLiveFilters(id, { minConfidence: m, personIds: p });
             }}
           />
           <InViewList people={stats?.inView ?? null} />

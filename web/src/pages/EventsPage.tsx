@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Camera, Person, Sighting } from '../api/types';
-import { AuthImage, ErrorBanner, Pager } from '../components/ui';
-import { fmtTime, useAsync, useDebounced } from '../hooks';
+import type { Sighting, SightingResponse } from '../api/types';
+import { cameraLabel, useAllCameras, useAllPersons } from '../components/lists';
+import { AuthImage, ErrorBanner, Modal, Pager } from '../components/ui';
+import { fmtTime, toDate, useAsync, useDebounced } from '../hooks';
 import { useLiveSocket } from '../live/LiveContext';
 import type { WsMessage } from '../live/socket';
 
@@ -63,8 +64,10 @@ export function EventsPage() {
   const [page, setPage] = useState(1);
   const [liveOn, setLiveOn] = useState(true);
   const [live, setLive] = useState<LiveEvent[]>([]);
-  const cams = useAsync((s) => api.get<{ cameras: Camera[] }>('/cameras', { per_page: 100 }, s).then((r) => r.data.cameras ?? []), []);
-  const persons = useAsync((s) => api.get<{ persons: Person[] }>('/persons', { per_page: 100 }, s).then((r) => r.data.persons ?? []), []);
+  const [openId, setOpenId] = useState<number | null>(null);
+  // every camera and person for the filters (the list routes page at 100)
+  const cams = useAllCameras();
+  const persons = useAllPersons();
   const { data, error, reload } = useAsync(
     (s) =>
       api.get<any>(
@@ -173,31 +176,141 @@ export function EventsPage() {
         <>
           <h2>Live</h2>
           <ol className="timeline live" aria-label="Live sightings">
-            {live.map((s) => <SightingItem key={`live-${s.camera_id}-${s.track_id}-${s.id}-${s.first_seen}`} s={s} camNames={camNames} />)}
+            {live.map((s) => <SightingItem key={`live-${s.camera_id}-${s.track_id}-${s.id}-${s.first_seen}`} s={s} camNames={camNames} onOpen={setOpenId} />)}
           </ol>
         </>
       )}
       <h2>History</h2>
       <ol className="timeline" aria-label="Sightings">
-        {rows.map((s) => <SightingItem key={s.id} s={s} camNames={camNames} />)}
+        {rows.map((s) => <SightingItem key={s.id} s={s} camNames={camNames} onOpen={setOpenId} />)}
       </ol>
       {data && rows.length === 0 && <p className="empty">No sightings match these filters.</p>}
       <Pager pagination={data?.pagination} onPage={setPage} />
+      {openId !== null && <SightingDetail id={openId} camNames={camNames} onClose={() => setOpenId(null)} />}
     </section>
   );
 }
 
-function SightingItem({ s, camNames }: { s: Sighting & { live?: boolean; kind?: string }; camNames: Record<number, string> }) {
+/** Sighting length (last_seen - first_seen) as "850 ms", "4.2 s", "3 min 05 s" or "1 h 02 min". */
+export function fmtDuration(first: string | number | null | undefined, last: string | number | null | undefined): string {
+  const a = toDate(first);
+  const b = toDate(last);
+  if (!a || !b) return '–';
+  const ms = Math.max(0, b.getTime() - a.getTime());
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
+
+/** The snapshot of a sighting, fetched with the token, shown large. */
+function LargeSnapshot({ src, alt }: { src: string | null; alt: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    setUrl(null);
+    setFailed(false);
+    if (!src) return;
+    let gone = false;
+    let obj: string | null = null;
+    api
+      .blob(src)
+      .then((b) => {
+        if (gone) return;
+        obj = URL.createObjectURL(b);
+        setUrl(obj);
+      })
+      .catch(() => !gone && setFailed(true));
+    return () => {
+      gone = true;
+      if (obj) URL.revokeObjectURL(obj);
+    };
+  }, [src]);
+  const box = { width: 'min(280px, 100%)', borderRadius: 8 } as const;
+  if (!src || failed || !url)
+    return (
+      <div className="img-placeholder" role="img" aria-label={alt} style={{ ...box, aspectRatio: '1' }}>
+        {!src || failed ? 'no snapshot' : '…'}
+      </div>
+    );
+  return <img src={url} alt={alt} style={{ ...box, height: 'auto', objectFit: 'contain', background: '#000', display: 'block' }} />;
+}
+
+/** One sighting in full (GET /detections/{id}), in a dialog. */
+export function SightingDetail({ id, camNames, onClose }: { id: number; camNames: Record<number, string>; onClose(): void }) {
+  const { data, error, loading } = useAsync((s) => api.get<SightingResponse>(`/detections/${id}`, undefined, s).then((r) => r.data.detection), [id]);
+  const d = data && data.id === id ? data : undefined;
+  const known = d ? d.person_id !== null && d.person_id !== undefined : false;
+  const who = d ? (known ? d.person_name ?? `Person ${d.person_id}` : 'Unknown') : '';
+  // snapshot_url null: the sighting has no snapshot
+  const snap = d ? (d.snapshot_url === null ? null : d.snapshot_url ?? `/api/v1/detections/${d.id}/snapshot`) : null;
+  return (
+    <Modal title={`Sighting #${id}`} onClose={onClose} wide>
+      <ErrorBanner error={error} />
+      {!d && loading && !error && <p className="muted">Loading…</p>}
+      {d && (
+        <div style={{ display: 'flex', gap: '1rem', flexWrap: 'wrap', alignItems: 'flex-start' }}>
+          <LargeSnapshot src={snap} alt={`Snapshot: ${known ? who : 'unknown person'}`} />
+          <dl className="kv" aria-label="Sighting details" style={{ flex: 1, minWidth: 220 }}>
+            <dt>Person</dt>
+            <dd>{known ? <>{who} <span className="muted">(#{d.person_id})</span></> : 'Unknown'}</dd>
+            <dt>Camera</dt>
+            <dd>{d.camera_name || cameraLabel(camNames, d.camera_id)}</dd>
+            <dt>First seen</dt>
+            <dd><time>{fmtTime(d.first_seen)}</time></dd>
+            <dt>Last seen</dt>
+            <dd><time>{fmtTime(d.last_seen)}</time></dd>
+            <dt>Duration</dt>
+            <dd>{fmtDuration(d.first_seen, d.last_seen)}</dd>
+            <dt>Frames</dt>
+            <dd>{d.frame_count ?? '–'}</dd>
+            <dt>Best confidence</dt>
+            <dd>{pct(d.best_confidence)}</dd>
+            <dt>Similarity</dt>
+            <dd>{pct(d.similarity)}</dd>
+            <dt>Track</dt>
+            <dd>{d.track_id !== undefined && d.track_id !== null ? `#${d.track_id}` : '–'}</dd>
+          </dl>
+        </div>
+      )}
+    </Modal>
+  );
+}
+
+function SightingItem({ s, camNames, onOpen }: { s: Sighting & { live?: boolean; kind?: string }; camNames: Record<number, string>; onOpen(id: number): void }) {
   const known = s.person_id !== null && s.person_id !== undefined;
   const snap = s.snapshot_url ?? (s.id > 0 ? `/api/v1/detections/${s.id}/snapshot` : null);
+  const name = known ? s.person_name ?? `Person ${s.person_id}` : 'Unknown';
+  const cam = s.camera_name ?? camNames[s.camera_id] ?? `Camera ${s.camera_id}`;
+  // a stored sighting (id > 0) opens its details; the name is the keyboard target, the whole row the mouse one
+  const openable = s.id > 0;
   return (
-    <li className={`sighting ${known ? 'known' : 'unknown'}`} data-testid="sighting">
+    <li
+      className={`sighting ${known ? 'known' : 'unknown'}`}
+      data-testid="sighting"
+      onClick={openable ? () => onOpen(s.id) : undefined}
+      style={openable ? { cursor: 'pointer' } : undefined}
+    >
       <AuthImage src={snap} alt={`Snapshot: ${known ? s.person_name : 'unknown person'}`} className="snap" />
       <div>
-        <strong>{known ? s.person_name ?? `Person ${s.person_id}` : 'Unknown'}</strong>
+        {openable ? (
+          <button
+            type="button"
+            aria-haspopup="dialog"
+            aria-label={`Details: ${name}, ${cam}, ${fmtTime(s.first_seen)}`}
+            style={{ background: 'none', border: 0, padding: 0, font: 'inherit', fontWeight: 700, color: 'inherit', textDecoration: 'underline dotted' }}
+          >
+            {name}
+          </button>
+        ) : (
+          <strong>{name}</strong>
+        )}
         {s.live && <span className="badge live">{s.kind === 'track_update' ? 'tracking' : 'live'}</span>}
         <div className="muted">
-          {s.camera_name ?? camNames[s.camera_id] ?? `Camera ${s.camera_id}`}
+          {cam}
           {s.track_id !== undefined && ` · track #${s.track_id}`}
         </div>
         <div>

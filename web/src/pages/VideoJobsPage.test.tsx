@@ -161,3 +161,36 @@ describe('VideoJobsPage', () => {
     expect(screen.queryByRole('button', { name: 'Delete door.mp4' })).toBeNull();
   });
 });
+
+describe('VideoJobsPage status filter', () => {
+  it('sends status= to GET /jobs, back on page 1, and offers only the statuses the API accepts', async () => {
+    signIn('viewer');
+    const f = mockFetch((method, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'viewer', role: 'viewer', camera_ids: [] } });
+      if (method === 'GET' && url.startsWith('/api/v1/jobs?')) {
+        const q = new URL(url, 'http://x').searchParams;
+        const page = Number(q.get('page'));
+        const pagination = { page, pages: 2, per_page: 10, total: 11, has_next: page < 2, has_prev: page > 1 };
+        if (q.get('status') === 'failed') return ok({ jobs: [] }, { pagination: { ...pagination, pages: 0, total: 0, has_next: false } });
+        return ok({ jobs: [done] }, { pagination });
+      }
+      return undefined;
+    });
+    renderAt(<AuthProvider><VideoJobsPage /></AuthProvider>);
+    const jobsCalls = () => f.mock.calls.map((c) => String(c[0])).filter((u) => u.startsWith('/api/v1/jobs?'));
+    await screen.findByRole('button', { name: 'Results of door.mp4' });
+    expect(jobsCalls()[0]).toBe('/api/v1/jobs?page=1&per_page=10');
+    const select = screen.getByLabelText('Status');
+    expect(within(select).getAllByRole('option').map((o) => (o as HTMLOptionElement).value)).toEqual(['', 'queued', 'running', 'completed', 'failed', 'cancelled']);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Next ›' }));
+    await vi.waitFor(() => expect(jobsCalls().at(-1)).toBe('/api/v1/jobs?page=2&per_page=10'));
+    await user.selectOptions(select, 'failed');
+    await vi.waitFor(() => expect(jobsCalls().at(-1)).toBe('/api/v1/jobs?page=1&per_page=10&status=failed'));
+    expect(await screen.findByText('No failed video jobs.')).toBeInTheDocument();
+    expect(screen.queryByText('door.mp4')).toBeNull();
+    await user.selectOptions(select, '');
+    await vi.waitFor(() => expect(jobsCalls().at(-1)).toBe('/api/v1/jobs?page=1&per_page=10'));
+    expect(await screen.findByRole('button', { name: 'Results of door.mp4' })).toBeInTheDocument();
+  });
+});

@@ -3,12 +3,14 @@
 import { useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Pagination, VideoJob } from '../api/types';
+import type { Pagination, VideoJob, VideoJobStatus } from '../api/types';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { ErrorBanner, Notice, Pager, StatusBadge } from '../components/ui';
 import { fmtBytes, fmtTime, useInterval } from '../hooks';
 
 const ACTIVE = new Set(['queued', 'running']);
+/** The values GET /jobs?status= accepts (routes_jobs.cpp). */
+export const JOB_STATUSES: VideoJobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const isActive = (j: VideoJob) => ACTIVE.has(j.status);
 
 /** Video time as m:ss.s (h:mm:ss past an hour). */
@@ -167,6 +169,7 @@ export function VideoJobsPage() {
   const { user } = useAuth();
   const canSubmit = hasRole(user, 'supervisor');
   const [page, setPage] = useState(1);
+  const [status, setStatus] = useState<VideoJobStatus | ''>('');
   const [jobs, setJobs] = useState<VideoJob[]>([]);
   const [pagination, setPagination] = useState<Pagination | undefined>();
   const [selected, setSelected] = useState<VideoJob | null>(null);
@@ -179,7 +182,7 @@ export function VideoJobsPage() {
   useEffect(() => {
     const ac = new AbortController();
     api
-      .get<{ jobs: VideoJob[] }>('/jobs', { page, per_page: 10 }, ac.signal)
+      .get<{ jobs: VideoJob[] }>('/jobs', { page, per_page: 10, status }, ac.signal)
       .then((r) => {
         setJobs(r.data.jobs ?? []);
         setPagination(r.pagination);
@@ -189,7 +192,7 @@ export function VideoJobsPage() {
         if (!ac.signal.aborted && e?.name !== 'AbortError') setErr(e);
       });
     return () => ac.abort();
-  }, [page, tick]);
+  }, [page, status, tick]);
 
   const reload = () => setTick((t) => t + 1);
 
@@ -251,6 +254,22 @@ export function VideoJobsPage() {
         />
       )}
       <ErrorBanner error={err} />
+      <div className="filters" role="search">
+        <div className="field">
+          <label htmlFor="vj-status">Status</label>
+          <select
+            id="vj-status"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as VideoJobStatus | '');
+              setPage(1);
+            }}
+          >
+            <option value="">All</option>
+            {JOB_STATUSES.map((st) => <option key={st} value={st}>{st}</option>)}
+          </select>
+        </div>
+      </div>
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Video jobs</caption>
@@ -286,7 +305,7 @@ export function VideoJobsPage() {
                 </td>
               </tr>
             ))}
-            {jobs.length === 0 && <tr><td colSpan={5} className="empty">No video jobs yet.</td></tr>}
+            {jobs.length === 0 && <tr><td colSpan={5} className="empty">{status ? `No ${status} video jobs.` : 'No video jobs yet.'}</td></tr>}
           </tbody>
         </table>
       </div>
