@@ -33,6 +33,7 @@
 #include <set>
 #include <sstream>
 
+#define ARGUS_SERVER_NO_GTEST  // not a GoogleTest binary: an unclean server exit is printed
 #include "integration/argus_server.h"
 #include "../pipeline/proc_stats.h"
 #include "tools/peers.h"

@@ -18,6 +18,15 @@
 
 #include "test_util.h"
 
+// A server that does not exit cleanly after SIGTERM is a test failure; a program that is not a
+// GoogleTest binary (bench/ws) defines ARGUS_SERVER_NO_GTEST and gets a line on stderr instead.
+#ifndef ARGUS_SERVER_NO_GTEST
+#include <gtest/gtest.h>
+#define ARGUS_SERVER_REPORT(text) ADD_FAILURE() << (text)
+#else
+#define ARGUS_SERVER_REPORT(text) std::fprintf(stderr, "%s\n", std::string(text).c_str())
+#endif
+
 namespace argus_test {
 
 using Json = nlohmann::json;
@@ -104,7 +113,7 @@ class ArgusServer {
     data_ = data_dir.empty() ? dir_.path() + "/data" : data_dir;
     start();
   }
-  ~ArgusServer() { stop(SIGTERM); }
+  ~ArgusServer() { stop_and_check(); }
   ArgusServer(const ArgusServer&) = delete;
   ArgusServer& operator=(const ArgusServer&) = delete;
 
@@ -163,8 +172,20 @@ class ArgusServer {
     return status;
   }
   void restart() {
-    stop(SIGTERM);
+    stop_and_check();
     start();
+  }
+  // SIGTERM, and a test failure unless the server exits 0: a crash while shutting down, or a
+  // sanitizer's report (LeakSanitizer exits 23 after printing it to this test's stderr), would
+  // otherwise pass unseen, since the tests only talk to the server over sockets.
+  void stop_and_check() {
+    if (pid_ <= 0) return;
+    int status = stop(SIGTERM);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    ARGUS_SERVER_REPORT(WIFEXITED(status)
+                            ? "argus serve exited with status " + std::to_string(WEXITSTATUS(status)) + " after SIGTERM"
+                            : "argus serve ended by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : -1) +
+                                  " after SIGTERM");
   }
 
   int port() const { return port_; }
