@@ -507,6 +507,31 @@ await step("a websocket camera streams this browser's webcam (push ingest)", asy
   return `frames_captured ${before} -> ${first} -> ${now}; ${sent} frames sent`;
 });
 
+await step('an unreachable camera raises an alert in the header, cleared when it is removed', async () => {
+  // with-server.sh runs the server with pipeline.alert_offline_s=3; port 1 refuses every attempt
+  const name = `e2e-nowhere-${RUN_ID}`;
+  const c = await apiCall('POST', '/cameras', adminToken, { name, camera_type: 'rtsp', source: 'rtsp://127.0.0.1:1/none', is_active: true });
+  const id = c.json?.data?.camera?.id;
+  if (!id) throw new Error(`POST /cameras -> ${c.status} ${JSON.stringify(c.json)}`);
+  const item = page.locator(`[data-alert-id="camera_offline:${id}"]`);
+  const button = page.getByTestId('alerts-count');
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  try {
+    await item.waitFor({ timeout: 30000 });
+  } catch {
+    throw new Error(`no camera_offline alert for camera ${id} in the header list (count ${await button.getAttribute('data-count')})`);
+  }
+  const text = await item.innerText();
+  if (!text.includes(name)) throw new Error(`the alert does not name the camera: ${text}`);
+  const count = Number(await button.getAttribute('data-count'));
+  if (!(count >= 1)) throw new Error(`the header counts ${count} alerts`);
+  const del = await apiCall('DELETE', `/cameras/${id}`, adminToken);
+  if (del.status !== 200) throw new Error(`DELETE /cameras/${id} -> ${del.status}`);
+  await item.waitFor({ state: 'detached', timeout: 15000 });
+  await page.keyboard.press('Escape');
+  return `shown: "${text.split('\n')[0]}"; cleared after the camera was removed`;
+});
+
 await step("events timeline shows the enrolled person's sighting", async () => {
   await nav('Events');
   await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();

@@ -44,7 +44,8 @@ first_match() {
 
 "$bin" --data "$data" user add admin --role admin --password "$pw" >"$data/user.log" 2>&1 || {
   echo "ERROR: could not create the admin user:"; cat "$data/user.log"; exit 2; }
-"$bin" --data "$data" serve --host 127.0.0.1 --port 0 >"$data/serve.log" 2>&1 &
+# alert_offline_s: the alerts step waits for a camera_offline alert, 3 s instead of 30.
+"$bin" --data "$data" --set pipeline.alert_offline_s=3 serve --host 127.0.0.1 --port 0 >"$data/serve.log" 2>&1 &
 pid=$!
 url="$(first_match "$data/serve.log" "$pid" 's|.*\(http://127\.0\.0\.1:[0-9]*\).*|\1|p')"
 if [ -z "$url" ]; then echo "ERROR: argus serve did not start:"; tail -20 "$data/serve.log"; exit 2; fi
