@@ -123,9 +123,7 @@ void WsHub::publish_status(CameraId camera, const std::string& status, const std
 }
 
 void WsHub::publish_alert(std::optional<CameraId> camera, Json data) {
-  Outgoing out{Outgoing::Kind::kAlert, camera.value_or(0), {}, std::move(data)};
-  out.alert_camera = camera;
-  enqueue(std::move(out));
+  enqueue({Outgoing::Kind::kAlert, camera.value_or(0), {}, std::move(data)});
 }
 
 void WsHub::publish_loop() {
@@ -135,8 +133,8 @@ void WsHub::publish_loop() {
       switch (out->kind) {
         case Outgoing::Kind::kDetection: deliver_detection(out->camera, out->data); break;
         case Outgoing::Kind::kTrack: deliver_track(out->camera, out->type, out->data); break;
-        case Outgoing::Kind::kStatus: deliver_status(out->camera, out->data); break;
-        case Outgoing::Kind::kAlert: deliver_alert(out->alert_camera, out->data); break;
+        case Outgoing::Kind::kStatus: deliver_to_viewers(out->camera, "camera_status_changed", out->data); break;
+        case Outgoing::Kind::kAlert: deliver_to_viewers(out->camera, "system_alert", out->data); break;
       }
     } catch (const std::exception& e) {
       spdlog::warn("ws hub: publishing: {}", e.what());
@@ -320,21 +318,11 @@ void WsHub::deliver_track(CameraId camera, const std::string& type, const Json& 
   }
 }
 
-void WsHub::deliver_status(CameraId camera, const Json& data) {
-  auto text = std::make_shared<const std::string>(message("camera_status_changed", data));
+void WsHub::deliver_to_viewers(CameraId camera, const std::string& type, const Json& data) {
+  auto text = std::make_shared<const std::string>(message(type, data));
   for (auto& c : snapshot()) {
     std::unique_lock lock(c->mu);
-    if (!c->principal || !c->principal->can_see_camera(camera)) continue;
-    lock.unlock();
-    c->ws->send_shared(text, false);
-  }
-}
-
-void WsHub::deliver_alert(std::optional<CameraId> camera, const Json& data) {
-  auto text = std::make_shared<const std::string>(message("system_alert", data));
-  for (auto& c : snapshot()) {
-    std::unique_lock lock(c->mu);
-    if (!c->principal || (camera && !c->principal->can_see_camera(*camera))) continue;
+    if (!c->principal || (camera && !c->principal->can_see_camera(camera))) continue;
     lock.unlock();
     c->ws->send_shared(text, false);
   }

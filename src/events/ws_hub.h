@@ -102,17 +102,16 @@ class WsHub {
   // One published event, delivered on the publisher thread.
   struct Outgoing {
     enum class Kind { kDetection, kTrack, kStatus, kAlert } kind = Kind::kDetection;
-    CameraId camera = 0;
-    std::string type;  // kTrack: message type
-    Json data;         // the message's data
-    std::optional<CameraId> alert_camera;  // kAlert
+    CameraId camera = 0;  // kAlert: 0 for an alert about no camera (ids start at 1)
+    std::string type;     // kTrack: message type
+    Json data;            // the message's data
   };
   void enqueue(Outgoing out);
   void publish_loop();
   void deliver_detection(CameraId camera, const Json& data);
   void deliver_track(CameraId camera, const std::string& type, const Json& data);
-  void deliver_status(CameraId camera, const Json& data);
-  void deliver_alert(std::optional<CameraId> camera, const Json& data);
+  // `type` to every authenticated client allowed to see `camera` (0: every client).
+  void deliver_to_viewers(CameraId camera, const std::string& type, const Json& data);
 
   void on_message(const std::shared_ptr<Client>& c, const std::string& msg, bool binary);
   void remove(uint64_t id);

@@ -34,6 +34,13 @@ export function useAllPersons() {
   return useAsync((s) => fetchAllPages<Person>('/persons', 'persons', s), []);
 }
 
+/** id -> name of a loaded list (cameras), for cameraLabel. */
+export function namesById(items: { id: number; name: string }[] | undefined): Record<number, string> {
+  const m: Record<number, string> = {};
+  items?.forEach((c) => (m[c.id] = c.name));
+  return m;
+}
+
 /** Camera id -> name; unknown ids read "#id". */
 export function cameraLabel(names: Record<number, string>, id: number): string {
   return names[id] ?? `#${id}`;

@@ -147,10 +147,17 @@ export function ConfirmDialog({ title, body, confirmLabel = 'Delete', onConfirm,
 }
 
 /** An <img> whose source needs the bearer token: fetched as a blob and shown via an object URL. */
-export function AuthImage({ src, alt, className }: { src: string | null | undefined; alt: string; className?: string }) {
+export function AuthImage({ src, alt, className, empty = 'no image' }: {
+  src: string | null | undefined;
+  alt: string;
+  className?: string;
+  /** placeholder text when there is no image (or it failed to load) */
+  empty?: string;
+}) {
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
+    setUrl(null);  // a new src must not show the previous picture meanwhile
     if (!src) return;
     let revoked = false;
     let obj: string | null = null;
@@ -168,7 +175,7 @@ export function AuthImage({ src, alt, className }: { src: string | null | undefi
       if (obj) URL.revokeObjectURL(obj);
     };
   }, [src]);
-  if (!src || failed) return <div className={`img-placeholder ${className ?? ''}`} role="img" aria-label={alt}>no image</div>;
+  if (!src || failed) return <div className={`img-placeholder ${className ?? ''}`} role="img" aria-label={alt}>{empty}</div>;
   if (!url) return <div className={`img-placeholder ${className ?? ''}`} role="img" aria-label={alt}>…</div>;
   return <img src={url} alt={alt} className={className} />;
 }

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
 import type { AttendanceResponse, AttendanceRow } from '../api/types';
-import { cameraLabel, useAllCameras, useAllPersons } from '../components/lists';
+import { cameraLabel, namesById, useAllCameras, useAllPersons } from '../components/lists';
 import { ErrorBanner } from '../components/ui';
 import { fmtTime, toDate, useAsync } from '../hooks';
 
@@ -26,6 +26,33 @@ export function csvName(from: string, to: string): string {
   return `attendance-${from}${to && to !== from ? `_${to}` : ''}.csv`;
 }
 
+/** One end of the date range; an emptied field goes back to today. */
+function DateField({ id, label, value, min, max, invalid, onChange }: {
+  id: string;
+  label: string;
+  value: string;
+  min?: string;
+  max?: string;
+  invalid: boolean;
+  onChange(v: string): void;
+}) {
+  return (
+    <div className={`field${invalid ? ' has-error' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="date"
+        value={value}
+        min={min}
+        max={max}
+        aria-invalid={invalid || undefined}
+        aria-describedby={invalid ? 'att-range-err' : undefined}
+        onChange={(e) => onChange(e.target.value || today())}
+      />
+    </div>
+  );
+}
+
 export default function AttendancePage() {
   const [from, setFrom] = useState(today);
   const [to, setTo] = useState(today);
@@ -37,16 +64,12 @@ export default function AttendancePage() {
     (s) =>
       invalid
         ? Promise.resolve(undefined)
-        : api.get<AttendanceResponse>('/attendance', { from, to, person_id: personId }, s).then((r) => r.data.attendance ?? []),
+        : api.get<AttendanceResponse>('/attendance', filters, s).then((r) => r.data.attendance ?? []),
     [from, to, personId, invalid],
   );
   const cams = useAllCameras();
   const persons = useAllPersons();
-  const camNames = useMemo(() => {
-    const m: Record<number, string> = {};
-    cams.data?.forEach((c) => (m[c.id] = c.name));
-    return m;
-  }, [cams.data]);
+  const camNames = useMemo(() => namesById(cams.data), [cams.data]);
   const rows = useMemo(() => (invalid ? [] : data ?? []), [data, invalid]);
   const chart = useMemo(() => arrivalsPerHour(rows), [rows]);
   const span = from === to ? `on ${from}` : `from ${from} to ${to}`;
@@ -75,30 +98,8 @@ export default function AttendancePage() {
         <button type="button" onClick={exportCsv} disabled={invalid}>Export CSV</button>
       </div>
       <div className="filters" role="search">
-        <div className={`field${invalid ? ' has-error' : ''}`}>
-          <label htmlFor="att-from">From</label>
-          <input
-            id="att-from"
-            type="date"
-            value={from}
-            max={to}
-            aria-invalid={invalid || undefined}
-            aria-describedby={invalid ? 'att-range-err' : undefined}
-            onChange={(e) => setFrom(e.target.value || today())}
-          />
-        </div>
-        <div className={`field${invalid ? ' has-error' : ''}`}>
-          <label htmlFor="att-to">To</label>
-          <input
-            id="att-to"
-            type="date"
-            value={to}
-            min={from}
-            aria-invalid={invalid || undefined}
-            aria-describedby={invalid ? 'att-range-err' : undefined}
-            onChange={(e) => setTo(e.target.value || today())}
-          />
-        </div>
+        <DateField id="att-from" label="From" value={from} max={to} invalid={invalid} onChange={setFrom} />
+        <DateField id="att-to" label="To" value={to} min={from} invalid={invalid} onChange={setTo} />
         <div className="field">
           <label htmlFor="att-person">Person</label>
           <select id="att-person" value={personId} onChange={(e) => setPersonId(e.target.value)}>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { useAllPersons } from '../components/lists';
 import { api } from '../api/client';
 import type { Camera, CameraStats, Person } from '../api/types';
 import { hasRole, useAuth } from '../auth/AuthContext';
@@ -145,7 +146,7 @@ export function CameraViewPage() {
     setMinConf(f.minConfidence);
     setPersonIds(f.personIds);
   }, [id]);
-  const persons = useAsync((signal) => api.get<{ persons: Person[] }>('/persons', { per_page: 100 }, signal).then((r) => r.data.persons ?? []), []);
+  const persons = useAllPersons();  // every page: the filter must offer anyone enrolled
   const filters = useMemo<Subscription['filters']>(() => ({ min_confidence: minConf, person_ids: personIds }), [minConf, personIds]);
 
   async function action(what: 'start' | 'stop') {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Sighting, SightingResponse } from '../api/types';
-import { cameraLabel, useAllCameras, useAllPersons } from '../components/lists';
+import { cameraLabel, namesById, useAllCameras, useAllPersons } from '../components/lists';
 import { AuthImage, ErrorBanner, Modal, Pager } from '../components/ui';
 import { fmtTime, toDate, useAsync, useDebounced } from '../hooks';
 import { useLiveSocket } from '../live/LiveContext';
@@ -87,8 +87,7 @@ export function EventsPage() {
     [cameraId, personId, unknown, from, to, minConfQ, page],
   );
   const rows: Sighting[] = Array.isArray(data?.data) ? data.data : data?.data?.detections ?? data?.data?.sightings ?? [];
-  const camNames: Record<number, string> = {};
-  cams.data?.forEach((c) => (camNames[c.id] = c.name));
+  const camNames = namesById(cams.data);
 
   const sock = useLiveSocket();
   const camKey = (cameraId ? [Number(cameraId)] : cams.data?.map((c) => c.id) ?? []).join(',');
@@ -206,39 +205,6 @@ export function fmtDuration(first: string | number | null | undefined, last: str
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 
-/** The snapshot of a sighting, fetched with the token, shown large. */
-function LargeSnapshot({ src, alt }: { src: string | null; alt: string }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    setUrl(null);
-    setFailed(false);
-    if (!src) return;
-    let gone = false;
-    let obj: string | null = null;
-    api
-      .blob(src)
-      .then((b) => {
-        if (gone) return;
-        obj = URL.createObjectURL(b);
-        setUrl(obj);
-      })
-      .catch(() => !gone && setFailed(true));
-    return () => {
-      gone = true;
-      if (obj) URL.revokeObjectURL(obj);
-    };
-  }, [src]);
-  const box = { width: 'min(280px, 100%)', borderRadius: 8 } as const;
-  if (!src || failed || !url)
-    return (
-      <div className="img-placeholder" role="img" aria-label={alt} style={{ ...box, aspectRatio: '1' }}>
-        {!src || failed ? 'no snapshot' : '…'}
-      </div>
-    );
-  return <img src={url} alt={alt} style={{ ...box, height: 'auto', objectFit: 'contain', background: '#000', display: 'block' }} />;
-}
-
 /** One sighting in full (GET /detections/{id}), in a dialog. */
 export function SightingDetail({ id, camNames, onClose }: { id: number; camNames: Record<number, string>; onClose(): void }) {
   const { data, error, loading } = useAsync((s) => api.get<SightingResponse>(`/detections/${id}`, undefined, s).then((r) => r.data.detection), [id]);
@@ -253,7 +219,7 @@ export function SightingDetail({ id, camNames, onClose }: { id: number; camNames
       {!d && loading && !error && <p className="muted">Loading…</p>}
       {d && (
         <div style={{ display: 'flex', gap: '1rem', flexWrap: 'wrap', alignItems: 'flex-start' }}>
-          <LargeSnapshot src={snap} alt={`Snapshot: ${known ? who : 'unknown person'}`} />
+          <AuthImage src={snap} alt={`Snapshot: ${known ? who : 'unknown person'}`} className="snap-large" empty="no snapshot" />
           <dl className="kv" aria-label="Sighting details" style={{ flex: 1, minWidth: 220 }}>
             <dt>Person</dt>
             <dd>{known ? <>{who} <span className="muted">(#{d.person_id})</span></> : 'Unknown'}</dd>
