@@ -60,8 +60,8 @@ RectF Tracker::predicted_box(const Track& t) {
   return kf.box();
 }
 
-std::vector<std::vector<int>> Tracker::gated_pairs(const std::vector<Detection>& dets) const {
-  std::vector<std::vector<int>> pairs(tracks_.size());
+std::vector<std::vector<Tracker::Candidate>> Tracker::gated_pairs(const std::vector<Detection>& dets) const {
+  std::vector<std::vector<Candidate>> pairs(tracks_.size());
   for (size_t r = 0; r < tracks_.size(); ++r) {
     const Track& t = *tracks_[r];
     RectF box = predicted_box(t);
@@ -71,10 +71,47 @@ std::vector<std::vector<int>> Tracker::gated_pairs(const std::vector<Detection>&
       // tracked (not lost) ones with the stricter IoU gate.
       bool high = d.score >= cfg_.high_score;
       if (!high && (d.score < cfg_.low_score || t.state != State::kTracked)) continue;
-      if (iou(box, d.box) >= (high ? cfg_.match_iou : cfg_.low_match_iou)) pairs[r].push_back(static_cast<int>(c));
+      float overlap = iou(box, d.box);
+      if (overlap >= (high ? cfg_.match_iou : cfg_.low_match_iou)) pairs[r].push_back(Candidate{static_cast<int>(c), overlap});
     }
   }
   return pairs;
+}
+
+Tracker::Gating Tracker::gate(const std::vector<Detection>& dets) const {
+  auto pairs = gated_pairs(dets);
+  Gating g;
+  g.claims.assign(dets.size(), 0);
+  g.continued.assign(dets.size(), -1);
+  std::vector<float> owner_iou(dets.size(), 0.f);
+  std::vector<bool> contested(dets.size(), false);
+  for (const auto& p : pairs)
+    for (const auto& cand : p) ++g.claims[static_cast<size_t>(cand.det)];
+  // The candidate owner of a face: a confirmed, tracked track for which it is the only face.
+  for (size_t r = 0; r < tracks_.size(); ++r) {
+    const Track& t = *tracks_[r];
+    if (pairs[r].size() != 1 || !t.confirmed || t.state != State::kTracked) continue;
+    auto c = static_cast<size_t>(pairs[r].front().det);
+    if (g.continued[c] >= 0) contested[c] = true;
+    g.continued[c] = static_cast<int>(r);
+    owner_iou[c] = pairs[r].front().iou;
+  }
+  // Any other track that could take the face makes the pairing uncertain (the appearance cost
+  // may decide), except a lost track for which this face is the only one and which overlaps
+  // it less: by IoU alone update() gives the face to the owner and nothing else changes for
+  // either. Lost tracks linger where their face was (max_lost frames), so in a crowd they
+  // often lie over a neighbour's tracked face; embedding that face every frame only to
+  // confirm the obvious was a third of the live embeddings on the benchmark clip.
+  for (size_t r = 0; r < tracks_.size(); ++r)
+    for (const auto& cand : pairs[r]) {
+      auto c = static_cast<size_t>(cand.det);
+      if (g.continued[c] < 0 || g.continued[c] == static_cast<int>(r)) continue;
+      bool outweighed = tracks_[r]->state == State::kLost && pairs[r].size() == 1 && cand.iou < owner_iou[c];
+      if (!outweighed) contested[c] = true;
+    }
+  for (size_t c = 0; c < dets.size(); ++c)
+    if (contested[c]) g.continued[c] = -1;
+  return g;
 }
 
 bool Tracker::would_vote(const Track& t, float quality) const {
@@ -93,29 +130,18 @@ bool Tracker::needs_embedding(const Track& t, float quality, int64_t time_ms) co
 std::vector<bool> Tracker::wants_embeddings(const std::vector<Detection>& dets, int64_t time_ms) const {
   std::vector<bool> wanted(dets.size(), true);
   if (cfg_.embed_recheck_ms <= 0) return wanted;
-  auto pairs = gated_pairs(dets);
-  auto claims = claims_of(pairs, dets.size());
+  auto g = gate(dets);
   // A face no track can take starts a tentative track at most. Its embedding would be read
   // only by a vote at birth (min_hits <= 1); otherwise the track's second face, the one that
   // confirms it, is embedded and voted on. Many such faces never get that far (flicker,
   // false detections), so this is where much of the saving is.
   for (size_t c = 0; c < dets.size(); ++c)
-    if (claims[c] == 0) wanted[c] = cfg_.min_hits <= 1 && dets[c].score >= std::max(cfg_.high_score, cfg_.new_track_score);
-  // Only a one-to-one pairing is certain before update(): with two candidates either way the
-  // appearance cost may decide, so those faces keep their embeddings.
-  for (size_t r = 0; r < tracks_.size(); ++r) {
-    if (pairs[r].size() != 1) continue;
-    auto c = static_cast<size_t>(pairs[r].front());
-    if (claims[c] == 1) wanted[c] = needs_embedding(*tracks_[r], dets[c].quality, time_ms);
-  }
+    if (g.claims[c] == 0) wanted[c] = cfg_.min_hits <= 1 && dets[c].score >= std::max(cfg_.high_score, cfg_.new_track_score);
+  // Only a certain pairing can do without: with a real choice the appearance cost may decide,
+  // so those faces keep their embeddings.
+  for (size_t c = 0; c < dets.size(); ++c)
+    if (g.continued[c] >= 0) wanted[c] = needs_embedding(*tracks_[static_cast<size_t>(g.continued[c])], dets[c].quality, time_ms);
   return wanted;
-}
-
-std::vector<int> Tracker::claims_of(const std::vector<std::vector<int>>& pairs, size_t detections) {
-  std::vector<int> claims(detections, 0);
-  for (const auto& p : pairs)
-    for (int c : p) ++claims[static_cast<size_t>(c)];
-  return claims;
 }
 
 std::vector<TrackedDetection> Tracker::preview(const std::vector<Detection>& dets) const {
@@ -124,13 +150,10 @@ std::vector<TrackedDetection> Tracker::preview(const std::vector<Detection>& det
     out[i].detection = static_cast<int>(i);
     out[i].smoothed_box = dets[i].box;  // the filter has not seen this frame yet
   }
-  auto pairs = gated_pairs(dets);
-  auto claims = claims_of(pairs, dets.size());
-  for (size_t r = 0; r < tracks_.size(); ++r) {
-    const Track& t = *tracks_[r];
-    if (pairs[r].size() != 1 || !t.confirmed || t.state != State::kTracked) continue;
-    auto c = static_cast<size_t>(pairs[r].front());
-    if (claims[c] != 1) continue;
+  auto g = gate(dets);
+  for (size_t c = 0; c < dets.size(); ++c) {
+    if (g.continued[c] < 0) continue;
+    const Track& t = *tracks_[static_cast<size_t>(g.continued[c])];
     out[c].track_id = t.id;
     out[c].confirmed = true;
     out[c].identity = t.identity.match;

@@ -124,8 +124,9 @@ class Tracker {
   std::vector<TrackEvent> flush(int64_t time_ms);
   // Asked before the embeddings of a frame are computed (detections carry box, score and
   // quality, no embedding): one flag per detection, false where the embedding would change
-  // nothing. Either the face continues exactly one confirmed, currently tracked track (same
-  // gating as update(), one-to-one), whose identity vote would not run on it (settled:
+  // nothing. Either the face surely continues one confirmed, currently tracked track (same
+  // gating as update(): the track's only candidate, and no other track could take it but lost
+  // ones that overlap it less and have no other candidate), whose identity vote would not run on it (settled:
   // identified, or unknown after its checks), that has a kept embedding at least as good
   // (within recheck_quality_gain) and got one within embed_recheck_ms; or no track can take
   // it and a track born from it would not be confirmed at once (min_hits > 1: the face
@@ -134,7 +135,7 @@ class Tracker {
   std::vector<bool> wants_embeddings(const std::vector<Detection>& detections, int64_t time_ms) const;
   // What update() should say for each detection, asked before it (the pipeline asks right
   // after detection; box and score only, the same gating as wants_embeddings): a face that
-  // continues exactly one confirmed, currently tracked track one-to-one gets that track's id
+  // surely continues one confirmed, currently tracked track gets that track's id
   // and current identity; any other face track 0 and no identity (update() may still give it
   // one: the face that confirms a tentative track, or appearance choosing between candidates).
   // Certain for the faces wants_embeddings() skips (unless the gallery changed, which update()
@@ -167,9 +168,20 @@ class Tracker {
   static void predict(KalmanBoxFilter& kf, State state);
   static RectF predicted_box(const Track& t);
   // The detections update() could associate with each track (gates only, no assignment).
-  std::vector<std::vector<int>> gated_pairs(const std::vector<Detection>& dets) const;
-  // For each detection, how many tracks gated_pairs() lets take it.
-  static std::vector<int> claims_of(const std::vector<std::vector<int>>& pairs, size_t detections);
+  struct Candidate {
+    int det = 0;
+    float iou = 0;  // with the track's predicted box
+  };
+  std::vector<std::vector<Candidate>> gated_pairs(const std::vector<Detection>& dets) const;
+  // What is certain about a frame's association before update() runs, for each detection:
+  // how many tracks could take it, and the track it surely continues (index into tracks_, or
+  // -1): a confirmed, tracked track with this face as its only candidate, which no other
+  // track can take from it whatever the embeddings say (see gate()).
+  struct Gating {
+    std::vector<int> claims;
+    std::vector<int> continued;
+  };
+  Gating gate(const std::vector<Detection>& dets) const;
   // Whether a face of this quality matched to t would be sent to the matcher.
   bool would_vote(const Track& t, float quality) const;
   bool needs_embedding(const Track& t, float quality, int64_t time_ms) const;

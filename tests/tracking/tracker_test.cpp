@@ -452,6 +452,44 @@ TEST(TrackerEmbeddings, NewFacesAmbiguousPairsAndReturningTracksAreEmbedded) {
   EXPECT_NE(o.detections[0].track_id, o.detections[1].track_id);
 }
 
+TEST(TrackerEmbeddings, ALostNeighbourOverlappingLessDoesNotForceAnEmbedding) {
+  SkippingAnalyzer a;
+  // Alice walks; a stranger stands close beside her (boxes overlap, IoU ~0.43), so while both
+  // are tracked each face has two candidate tracks and both are embedded.
+  TrackerOutput o;
+  for (int f = 0; f < 4; ++f)
+    o = a.run({det(100.f + f, 100, 0.9f, {}, 0.6f), det(120, 100, 0.9f, {}, 0.6f)}, {kAlice, kStranger}, f * 200);
+  EXPECT_EQ(a.wanted, (std::vector<bool>{true, true}));
+  const uint64_t alice = o.detections[0].track_id, stranger = o.detections[1].track_id;
+  ASSERT_NE(alice, 0u);
+  ASSERT_NE(stranger, 0u);
+  // He steps out of view. The first frame without him his track is still a tracked one that
+  // could take her face: embedded.
+  o = a.run({det(104, 100, 0.9f, {}, 0.6f)}, {kAlice}, 800);
+  EXPECT_TRUE(a.wanted[0]);
+  // Now his track is lost and lingers where he stood, over her face but less than her own
+  // track: her face is hers by IoU whatever its embedding says, so it is not embedded ...
+  int before = a.embedded;
+  auto p = a.tracker.preview({det(105, 100, 0.9f, {}, 0.6f)});
+  o = a.run({det(105, 100, 0.9f, {}, 0.6f)}, {kAlice}, 1000);
+  EXPECT_FALSE(a.wanted[0]);
+  EXPECT_EQ(a.embedded, before);
+  EXPECT_EQ(o.detections[0].track_id, alice);
+  ASSERT_TRUE(o.detections[0].identity);
+  EXPECT_EQ(o.detections[0].identity->person_id, 7);
+  // ... and the preview names her as update() did.
+  EXPECT_EQ(p[0].track_id, alice);
+  ASSERT_TRUE(p[0].identity);
+  EXPECT_EQ(p[0].identity->person_id, 7);
+  EXPECT_EQ(a.tracker.active_tracks(), 2u);  // his track lost, not taken over
+  // She leaves and he comes back where he stood: her track's only face, but his lost track
+  // overlaps it more, so appearance decides (embedded) and it is his track again.
+  o = a.run({det(119, 100, 0.9f, {}, 0.6f)}, {kStranger}, 1200);
+  EXPECT_TRUE(a.wanted[0]);
+  EXPECT_EQ(o.detections[0].track_id, stranger);
+  EXPECT_FALSE(o.detections[0].identity);
+}
+
 TEST(TrackerEmbeddings, UnidentifiedTrackKeepsAskingUntilItHasVoted) {
   SkippingAnalyzer a;
   // Faces below min_quality (0.3) are never looked up: once the confirmed track has an
