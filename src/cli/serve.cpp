@@ -223,7 +223,7 @@ int run_serve(const GlobalOptions& o) {
   frames.start();
   api::add_frame_routes(app, frames);
   // Video files as jobs (issue 4 §1): one worker below live priority; GET /jobs/{id} serves both kinds.
-  auto video_jobs = services::VideoJobService::create(cfg->tree, recognition, cfg->storage.media_dir, data->blobs);
+  auto video_jobs = services::VideoJobService::create(cfg->tree, recognition, cfg->storage.media_dir, data->blobs, *data->store);
   if (!video_jobs) {
     std::cerr << "argus: " << video_jobs.error().message << "\n";
     return 2;
@@ -259,6 +259,7 @@ int run_serve(const GlobalOptions& o) {
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: shutting down", sig);
   frames.stop();
+  video_jobs.value()->stop();  // a running job is stored as interrupted
   server.stop();
   live.stop();
   spdlog::info("stopped");

@@ -19,6 +19,7 @@ extern "C" {
 #include "pipeline/camera_manager.h"
 #include "pipeline/video_job.h"
 #include "services/recognition_service.h"
+#include "store/store.h"
 
 namespace argus::services {
 
@@ -39,6 +40,16 @@ const char* state_name(State s) {
 }
 
 bool finished(State s) { return s == State::completed || s == State::failed || s == State::cancelled; }
+
+std::optional<State> parse_state(const std::string& name) {
+  for (State s : {State::queued, State::running, State::completed, State::failed, State::cancelled})
+    if (name == state_name(s)) return s;
+  return std::nullopt;
+}
+
+// A job the server's stop (or a crash, seen at the next start) ended: not the user's doing,
+// so not "cancelled"; and not re-run, since an uploaded file is gone by then.
+Error interrupted(const std::string& why) { return Error::make("INTERRUPTED", why + "; submit the video again"); }
 
 std::string new_job_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -164,6 +175,10 @@ struct VideoJobService::Job {
   int64_t created_unix_ms = 0, started_unix_ms = 0, finished_unix_ms = 0;
   SteadyClock::time_point started, finished_at;
   std::atomic<bool> cancel{false};
+  bool cancelled_by_user = false;  // else `cancel` came from stop()
+  // A job kept from before a restart: what the API showed when it was last stored, served as
+  // is (its progress and tracks are not rebuilt).
+  std::optional<Json> restored;
   // Progress and results (under mu_).
   int64_t video_ms = 0;
   uint64_t frames_analyzed = 0, faces = 0, tracks_dropped = 0;
@@ -228,12 +243,13 @@ class VideoJobService::Collector final : public ResultSink {
 };
 
 VideoJobService::VideoJobService(VideoJobServiceConfig config, std::shared_ptr<FrameAnalyzer> analyzer, IdentityMatcher matcher,
-                                 TrackerConfig tracker, std::string media_dir, std::string upload_dir)
+                                 TrackerConfig tracker, std::string media_dir, std::string upload_dir, store::Store* store)
     : config_(config), analyzer_(std::move(analyzer)), matcher_(std::move(matcher)), tracker_(tracker),
-      media_dir_(std::move(media_dir)), upload_dir_(std::move(upload_dir)) {
+      media_dir_(std::move(media_dir)), upload_dir_(std::move(upload_dir)), store_(store) {
   std::error_code ec;
   fs::create_directories(upload_dir_, ec);
-  // Jobs live in memory: whatever a previous run left here belongs to no job.
+  // Jobs still queued or running when the last run ended are reported as interrupted, not
+  // re-run: whatever that run left here belongs to no job that will run.
   for (const auto& entry : fs::directory_iterator(upload_dir_, ec))
     if (entry.path().filename().native().rfind(kIdPrefix, 0) == 0) fs::remove(entry.path(), ec);
 }
@@ -241,7 +257,8 @@ VideoJobService::VideoJobService(VideoJobServiceConfig config, std::shared_ptr<F
 VideoJobService::~VideoJobService() { stop(); }
 
 Result<std::unique_ptr<VideoJobService>> VideoJobService::create(const Json& tree, RecognitionService& recognition,
-                                                                 const std::string& media_dir, const std::string& blob_dir) {
+                                                                 const std::string& media_dir, const std::string& blob_dir,
+                                                                 store::Store& store) {
   auto cfg = VideoJobServiceConfig::from_tree(tree);
   if (!cfg) {
     Error e = cfg.error();
@@ -250,7 +267,7 @@ Result<std::unique_ptr<VideoJobService>> VideoJobService::create(const Json& tre
   }
   auto tracker = PipelineConfig::from_json(tree.contains("pipeline") ? tree["pipeline"] : Json::object()).tracker;
   auto svc = std::make_unique<VideoJobService>(cfg.value(), recognition.frame_analyzer(), recognition.identity_matcher(), tracker,
-                                               media_dir, blob_dir + "/uploads");
+                                               media_dir, blob_dir + "/uploads", &store);
   svc->start();
   return svc;
 }
@@ -259,6 +276,7 @@ void VideoJobService::start() {
   std::lock_guard lock(mu_);
   if (started_ || stopping_) return;
   started_ = true;
+  restore_locked();
   worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -270,7 +288,10 @@ void VideoJobService::stop() {
     if (running_) running_->cancel = true;
     for (auto& job : queue_) {
       job->state = State::failed;
-      job->error = Error::make("UNAVAILABLE", "The server stopped before the job ran");
+      job->error = interrupted("The server stopped before the job ran");
+      job->finished_at = SteadyClock::now();
+      job->finished_unix_ms = now_unix_ms();
+      persist_locked(*job);
     }
     queue_.clear();
   }
@@ -360,6 +381,7 @@ Result<Json> VideoJobService::enqueue(std::shared_ptr<Job> job) {
   queue_.push_back(job);
   jobs_[job->id] = job;
   order_.push_back(job->id);
+  persist_locked(*job);
   cv_.notify_all();
   return Json{{"job_id", job->id}, {"status", "queued"}, {"position", queue_.size()}, {"status_url", "/api/v1/jobs/" + job->id}};
 }
@@ -379,6 +401,7 @@ void VideoJobService::worker_loop() {
     job->state = State::running;
     job->started = SteadyClock::now();
     job->started_unix_ms = now_unix_ms();
+    persist_locked(*job);
     lock.unlock();
     run(job);
     lock.lock();
@@ -415,8 +438,13 @@ void VideoJobService::run(const std::shared_ptr<Job>& job) {
     if (!analyzer_) summary["warning"] = "face models are not installed: frames were decoded but no faces analysed";
     job->video_ms = std::max(job->video_ms, summary.value("video_ms", int64_t{0}));
     job->state = summary.value("cancelled", false) ? State::cancelled : State::completed;
+    if (job->state == State::cancelled && !job->cancelled_by_user) {
+      job->state = State::failed;  // stop(): what it found so far stays readable
+      job->error = interrupted("The server stopped while the job ran");
+    }
     job->summary = std::move(summary);
   }
+  persist_locked(*job);
   spdlog::info("video job {} {} ({})", job->id, state_name(job->state), job->filename);
   drop_upload(*job);  // the file is not needed once the job ended
 }
@@ -438,6 +466,7 @@ void VideoJobService::prune_locked(SteadyClock::time_point now) {
     if (!drop && finished(j->second->state) &&
         (now - j->second->finished_at > ttl || finished_count > static_cast<size_t>(config_.job_max))) {
       drop_upload(*j->second);
+      forget_locked(j->first);
       jobs_.erase(j);
       --finished_count;
       drop = true;
@@ -452,7 +481,76 @@ size_t VideoJobService::position_locked(const Job& job) const {
   return 0;
 }
 
+void VideoJobService::restore_locked() {
+  if (!store_) return;
+  std::vector<store::VideoJobRecord> kept;
+  try {
+    kept = store_->video_jobs();
+  } catch (const std::exception& e) {
+    spdlog::warn("video jobs: the kept jobs could not be read: {}", e.what());
+    return;
+  }
+  const int64_t now_ms = now_unix_ms();
+  const auto now = SteadyClock::now();
+  size_t cut_short = 0;
+  for (auto& rec : kept) {
+    if (!is_video_job_id(rec.id) || jobs_.count(rec.id)) continue;
+    auto job = std::make_shared<Job>();
+    job->id = rec.id;
+    job->user_id = rec.user_id;
+    job->created_unix_ms = rec.created_at;
+    Json body = rec.body.is_object() ? std::move(rec.body) : Json::object();
+    auto state = parse_state(rec.status);
+    const bool cut = !state || !finished(*state);
+    if (!cut) {
+      job->state = *state;
+      job->finished_unix_ms = rec.finished_at > 0 ? rec.finished_at : now_ms;
+    } else {  // queued or running when the previous run ended without stop() (a crash)
+      Error e = interrupted("The server stopped before the job finished");
+      job->state = State::failed;
+      job->finished_unix_ms = now_ms;
+      body["status"] = state_name(State::failed);
+      body["error"] = {{"code", e.code}, {"message", e.message}};
+      body["finished_at"] = iso8601_ms(now_ms);
+      body.erase("position");
+      ++cut_short;
+    }
+    // Its TTL runs from when it finished, in the steady clock prune_locked() reads.
+    job->finished_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - job->finished_unix_ms));
+    job->restored = std::move(body);
+    jobs_[job->id] = job;
+    order_.push_back(job->id);
+    if (cut) persist_locked(*job);
+  }
+  prune_locked(now);
+  if (!kept.empty()) spdlog::info("video jobs: {} kept from before the restart, {} of them interrupted", jobs_.size(), cut_short);
+}
+
+void VideoJobService::persist_locked(const Job& job) {
+  if (!store_) return;
+  try {
+    store_->put_video_job({job.id, job.user_id, state_name(job.state), job.created_unix_ms,
+                           finished(job.state) ? job.finished_unix_ms : 0, job_json_locked(job, true)});
+  } catch (const std::exception& e) {
+    spdlog::warn("video job {}: could not be stored: {}", job.id, e.what());
+  }
+}
+
+void VideoJobService::forget_locked(const std::string& id) {
+  if (!store_) return;
+  try {
+    store_->delete_video_job(id);
+  } catch (const std::exception& e) {
+    spdlog::warn("video job {}: could not be removed from the store: {}", id, e.what());
+  }
+}
+
 Json VideoJobService::job_json_locked(const Job& job, bool with_tracks) const {
+  if (job.restored) {
+    Json j = *job.restored;
+    if (!with_tracks && j.contains("result") && j["result"].is_object()) j["result"].erase("tracks");
+    return j;
+  }
   const auto& pr = job.probe;
   bool done = job.state == State::completed;
   int64_t decoded = job.summary ? job.summary->value("frames_decoded", int64_t{0}) : 0;
@@ -561,16 +659,20 @@ Result<std::string> VideoJobService::cancel_or_delete(const std::string& id, std
     queue_.erase(std::remove(queue_.begin(), queue_.end(), job), queue_.end());
     job->state = State::cancelled;
     job->cancel = true;
+    job->cancelled_by_user = true;
     job->finished_at = SteadyClock::now();
     job->finished_unix_ms = now_unix_ms();
     drop_upload(*job);
+    persist_locked(*job);
     return std::string("cancelled");
   }
   if (job->state == State::running) {
+    job->cancelled_by_user = true;
     job->cancel = true;  // the worker notices at the next frame and ends the job as cancelled
     return std::string("cancelled");
   }
   drop_upload(*job);
+  forget_locked(id);
   jobs_.erase(it);
   order_.erase(std::remove(order_.begin(), order_.end(), id), order_.end());
   return std::string("deleted");

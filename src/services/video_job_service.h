@@ -18,8 +18,12 @@
 // Bounded: pipeline.video_job_queue waiting; finished jobs kept pipeline.video_job_ttl_s and
 // at most pipeline.video_job_max (oldest finished dropped first); tracks per job at most
 // kMaxTracks (more are counted, not listed). Uploaded files are deleted as soon as their
-// job finishes (and on delete, expiry and stop); leftovers of a crash at start. In memory:
-// jobs are lost on restart.
+// job finishes (and on delete, expiry and stop); leftovers of a crash at start.
+//
+// Kept in the store (when given one): every job is written when it is queued, starts and
+// ends, so a restart keeps finished results readable for the rest of their TTL and reports
+// the jobs it interrupted (queued or running when the server stopped or crashed) as failed
+// with INTERRUPTED instead of losing them; those are not re-run (an upload is gone by then).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -38,6 +42,10 @@
 #include "core/time.h"
 #include "pipeline/analysis.h"
 #include "tracking/tracker.h"
+
+namespace argus::store {
+class Store;
+}
 
 namespace argus::services {
 
@@ -73,20 +81,23 @@ class VideoJobService {
   static constexpr const char* kIdPrefix = "vj_";
 
   // analyzer may be null (no face models): jobs then decode and report progress but find no
-  // faces (the result says so). upload_dir is created; files left in it are removed.
+  // faces (the result says so). upload_dir is created; files left in it are removed. store
+  // may be null (jobs then live in memory only); else start() reads the jobs kept there.
   VideoJobService(VideoJobServiceConfig config, std::shared_ptr<FrameAnalyzer> analyzer, IdentityMatcher matcher,
-                  TrackerConfig tracker, std::string media_dir, std::string upload_dir);
+                  TrackerConfig tracker, std::string media_dir, std::string upload_dir, store::Store* store = nullptr);
   ~VideoJobService();
   VideoJobService(const VideoJobService&) = delete;
   VideoJobService& operator=(const VideoJobService&) = delete;
 
   // serve's wiring: config from the tree (pipeline section), analyzer and matcher from the
-  // recognition service, uploads under <blob_dir>/uploads; started.
+  // recognition service, uploads under <blob_dir>/uploads, jobs kept in `store`; started.
   static Result<std::unique_ptr<VideoJobService>> create(const Json& tree, RecognitionService& recognition,
-                                                          const std::string& media_dir, const std::string& blob_dir);
+                                                          const std::string& media_dir, const std::string& blob_dir,
+                                                          store::Store& store);
 
-  void start();  // idempotent
-  // Cancels the running job, fails queued ones (UNAVAILABLE), joins the worker, removes uploads.
+  void start();  // idempotent; the first call reads the kept jobs
+  // Interrupts the running job and fails queued ones (INTERRUPTED), joins the worker, removes
+  // uploads.
   void stop();
 
   struct Submission {
@@ -132,6 +143,9 @@ class VideoJobService {
   void worker_loop();
   void run(const std::shared_ptr<Job>& job);
   void prune_locked(SteadyClock::time_point now);
+  void restore_locked();                  // the kept jobs, at the first start()
+  void persist_locked(const Job& job);    // write through to the store (errors logged)
+  void forget_locked(const std::string& id);
   void drop_upload(Job& job);
   Json job_json_locked(const Job& job, bool with_tracks) const;
   size_t position_locked(const Job& job) const;
@@ -141,6 +155,7 @@ class VideoJobService {
   IdentityMatcher matcher_;
   TrackerConfig tracker_;
   std::string media_dir_, upload_dir_;
+  store::Store* store_;
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;

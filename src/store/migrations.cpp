@@ -134,6 +134,19 @@ INSERT INTO id_sequence(name, last) VALUES
   ('users', MAX((SELECT COALESCE(MAX(id), 0) FROM users), (SELECT COALESCE(MAX(user_id), 0) FROM audit_log))),
   ('persons', MAX((SELECT COALESCE(MAX(id), 0) FROM persons), (SELECT COALESCE(MAX(person_id), 0) FROM sightings)));
 )SQL"},
+      // Video jobs outlive a restart: finished results stay readable for their TTL, and jobs
+      // a stop or crash interrupted are reported as such instead of vanishing.
+      {3, "video jobs", R"SQL(
+CREATE TABLE video_jobs (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL
+);
+CREATE INDEX idx_video_jobs_created ON video_jobs(created_at);
+)SQL"},
   };
   return all;
 }

@@ -127,6 +127,17 @@ struct Page {
   int64_t total = 0;
 };
 
+// A video job (VideoJobService) as the API shows it, kept so that a restart loses no finished
+// result and can tell which jobs it interrupted. The service owns the shape of `body`.
+struct VideoJobRecord {
+  std::string id;
+  int64_t user_id = 0;
+  std::string status;        // queued, running, completed, failed, cancelled
+  int64_t created_at = 0;
+  int64_t finished_at = 0;   // 0 until the job ends
+  Json body;
+};
+
 struct CameraFilter {
   std::optional<std::string> status, type, search;
   std::vector<int64_t> allowed_ids;  // empty: all

@@ -564,6 +564,35 @@ class SqliteStore final : public Store {
     });
   }
 
+  // ---- video jobs ----
+  void put_video_job(const VideoJobRecord& j) override {
+    write([&](Db& db) {
+      db.prepare("INSERT INTO video_jobs(id, user_id, status, created_at, finished_at, body) VALUES(?,?,?,?,?,?) "
+                 "ON CONFLICT(id) DO UPDATE SET status=excluded.status, finished_at=excluded.finished_at, body=excluded.body")
+          .bind(1, j.id).bind(2, j.user_id).bind(3, j.status).bind(4, j.created_at).bind(5, j.finished_at).bind(6, j.body.dump())
+          .exec();
+      return 0;
+    });
+  }
+  std::vector<VideoJobRecord> video_jobs() override {
+    return read([&](Db& db) {
+      std::vector<VideoJobRecord> out;
+      auto s = db.prepare("SELECT id, user_id, status, created_at, finished_at, body FROM video_jobs ORDER BY created_at, id");
+      while (s.step()) {
+        auto body = Json::parse(s.text(5), nullptr, false);
+        out.push_back(VideoJobRecord{s.text(0), s.i64(1), s.text(2), s.i64(3), s.i64(4),
+                                     body.is_discarded() ? Json::object() : std::move(body)});
+      }
+      return out;
+    });
+  }
+  bool delete_video_job(const std::string& id) override {
+    return write([&](Db& db) {
+      db.prepare("DELETE FROM video_jobs WHERE id=?").bind(1, id).exec();
+      return db.changes() > 0;
+    });
+  }
+
   // ---- sightings / attendance ----
   int64_t upsert_sighting(const SightingRecord& r) override {
     return write([&](Db& db) {

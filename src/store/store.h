@@ -84,6 +84,11 @@ class Store {
                                                    const std::optional<std::string>& date_to,
                                                    std::optional<int64_t> person_id) = 0;
 
+  // Video jobs: one row per job, replaced as the job moves on.
+  virtual void put_video_job(const VideoJobRecord& job) = 0;
+  virtual std::vector<VideoJobRecord> video_jobs() = 0;  // oldest first
+  virtual bool delete_video_job(const std::string& id) = 0;
+
   // Health: a cheap query that proves the database answers.
   virtual bool ping() = 0;
   virtual std::string integrity_check() = 0;

@@ -316,4 +316,95 @@ TEST(JobsFaces, PhotoClipYieldsTracks) {
   }
 }
 
+// Jobs are kept in the store: a restart keeps finished results (tracks included) and reports
+// the jobs it cut short as failed with INTERRUPTED, after a crash as after a clean stop.
+TEST(JobsRestart, FinishedJobsSurviveAndInterruptedOnesSaySo) {
+  TempDir tmp;
+  std::string media = tmp.path() + "/media";
+  fs::create_directories(media);
+  // Faces when the package photo is there (so the kept result has tracks), else testsrc.
+  std::string photo = std::string(ARGUS_SOURCE_DIR) + "/models/samples/sample1.jpg";
+  std::string short_clip = media + "/short.mp4";
+  if (fs::exists(photo))
+    ASSERT_TRUE(run_command("ffmpeg -v error -y -loop 1 -i " + photo +
+                            " -t 2 -r 10 -vf 'scale=trunc(iw/2)*2:trunc(ih/2)*2' -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+                            short_clip + " < /dev/null"));
+  else
+    fs::copy_file(make_clip(tmp.path(), "h264", 2), short_clip);
+  std::string long_clip = make_clip(tmp.path(), "h264", 120, "640x480", 25);
+  ASSERT_FALSE(long_clip.empty());
+  fs::copy_file(long_clip, media + "/long.mp4");
+
+  ArgusServer s({"--set", "storage.media_dir=" + media});
+  auto c = s.client();
+  std::string admin = s.admin_token();
+  auto submit = [&](const std::string& path) {
+    auto r = c.post_json("/api/v1/jobs", {{"path", path}, {"sample_fps", 30}}, admin);
+    EXPECT_EQ(r.status, 202) << r.body;
+    return r.json()["data"].value("job_id", std::string());
+  };
+  auto get = [&](const std::string& id) { return c.get("/api/v1/jobs/" + id, admin); };
+  auto wait_running = [&](const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      Json j = get(id).json()["data"];
+      if (j["status"] == "running" && j["progress"]["frames_analyzed"].get<int>() > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+
+  std::string done_id = submit("short.mp4");
+  Json done = wait_finished(c, admin, done_id, 300);
+  ASSERT_EQ(done["status"], "completed") << done.dump();
+  std::string running_id = submit("long.mp4"), queued_id = submit("long.mp4");
+  ASSERT_TRUE(wait_running(running_id));
+
+  // A crash: nothing is written at the end.
+  s.stop(SIGKILL);
+  s.start();
+  c = s.client();
+  admin = s.admin_token();
+  auto kept = get(done_id);
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(kept.json()["data"], done);  // the same result, tracks and all
+  if (fs::exists(photo)) {
+    EXPECT_GE(done["result"]["tracks"].size(), 1u);
+  }
+  for (const auto& id : {running_id, queued_id}) {
+    auto r = get(id);
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json j = r.json()["data"];
+    EXPECT_EQ(j["status"], "failed") << j.dump();
+    EXPECT_EQ(j["error"]["code"], "INTERRUPTED") << j.dump();
+    EXPECT_TRUE(j["finished_at"].is_string());
+    EXPECT_FALSE(j.contains("position"));
+  }
+  auto list = c.get("/api/v1/jobs?status=failed", admin).json();
+  EXPECT_EQ(list["pagination"]["total"], 2) << list.dump();
+  list = c.get("/api/v1/jobs", admin).json();
+  ASSERT_EQ(list["data"]["jobs"].size(), 3u) << list.dump();
+  EXPECT_FALSE(list["data"]["jobs"][2]["result"].contains("tracks"));  // lists leave them out
+
+  // A clean stop ends the running job as interrupted (not cancelled), with what it found so far.
+  std::string stopped_id = submit("long.mp4");
+  ASSERT_TRUE(wait_running(stopped_id));
+  s.restart();
+  c = s.client();
+  admin = s.admin_token();
+  Json stopped = get(stopped_id).json()["data"];
+  EXPECT_EQ(stopped["status"], "failed") << stopped.dump();
+  EXPECT_EQ(stopped["error"]["code"], "INTERRUPTED");
+  EXPECT_EQ(stopped["error"]["message"].get<std::string>().find("while the job ran") != std::string::npos, true);
+  EXPECT_GT(stopped["result"]["summary"]["frames_analyzed"].get<int>(), 0);
+
+  // Deleted jobs stay deleted.
+  EXPECT_EQ(c.del("/api/v1/jobs/" + done_id, admin).json()["data"]["result"], "deleted");
+  s.restart();
+  c = s.client();
+  admin = s.admin_token();
+  EXPECT_EQ(get(done_id).status, 404);
+  EXPECT_EQ(get(stopped_id).status, 200);
+}
+
 }  // namespace

@@ -9,6 +9,7 @@
 #include "test_util.h"
 
 using namespace argus::store;
+using argus::Json;
 
 class StoreContract : public ::testing::Test {
  protected:
@@ -96,6 +97,31 @@ TEST_F(StoreContract, SightingsAndAttendance) {
   EXPECT_EQ(att[0].last_seen, 9000);
   EXPECT_EQ(att[0].camera_ids, (std::vector<int64_t>{3, 4}));
   EXPECT_EQ(store->person(p.id)->last_seen, 9000);
+}
+
+TEST_F(StoreContract, VideoJobsAreReplacedListedOldestFirstAndDeleted) {
+  store->put_video_job({"vj_b", 2, "queued", 200, 0, {{"status", "queued"}}});
+  store->put_video_job({"vj_a", 1, "running", 100, 0, {{"status", "running"}}});
+  // The same id again replaces status, end and body (not owner or creation time).
+  store->put_video_job({"vj_a", 9, "completed", 999, 150, {{"status", "completed"}, {"result", {{"tracks", Json::array({1, 2})}}}}});
+  auto jobs = store->video_jobs();
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].id, "vj_a");
+  EXPECT_EQ(jobs[0].user_id, 1);
+  EXPECT_EQ(jobs[0].created_at, 100);
+  EXPECT_EQ(jobs[0].status, "completed");
+  EXPECT_EQ(jobs[0].finished_at, 150);
+  EXPECT_EQ(jobs[0].body["result"]["tracks"].size(), 2u);
+  EXPECT_EQ(jobs[1].id, "vj_b");
+  EXPECT_EQ(jobs[1].body["status"], "queued");
+  EXPECT_TRUE(store->delete_video_job("vj_a"));
+  EXPECT_FALSE(store->delete_video_job("vj_a"));
+  // Kept across a reopen (the point of storing them).
+  store.reset();
+  store = open_sqlite_store(dir.path() + "/t.db", 2);
+  jobs = store->video_jobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].id, "vj_b");
 }
 
 TEST_F(StoreContract, MigrationsAreIdempotentAcrossReopen) {
