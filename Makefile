@@ -34,7 +34,7 @@ bench: build
 clean:
 	rm -rf $(BUILD) build-asan web/dist
 
-# libFuzzer run of the untrusted-image decoder (clang; builds into build-fuzz/).
+# libFuzzer runs of the untrusted-image decoder and the multipart parser, FUZZ_SECONDS each (clang; build-fuzz/).
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the decode_image libFuzzer target with clang (the main build uses g++) and runs it
-# for a bounded time on a seed corpus generated here.
+# Builds the libFuzzer targets with clang (the main build uses g++) and runs each for a
+# bounded time on a seed corpus generated here: decode_image (untrusted pictures) and
+# multipart (upload bodies).
 #   fuzz/run.sh [SECONDS=60]
 # Exit: 0 clean, 77 skipped (no clang++/libFuzzer), other = build failure or a crash
 # (the reproducer is left in build-fuzz/artifacts/).
@@ -22,25 +23,43 @@ if ! "$CXX" -fsanitize=fuzzer "$OUT/probe.cpp" -o "$OUT/probe" >/dev/null 2>&1; 
 fi
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I"$ROOT/src" -isystem /usr/include/opencv4)
 LIBS=(-lturbojpeg -lopencv_imgcodecs -lopencv_imgproc -lopencv_core)
-SRCS=("$ROOT/fuzz/decode_image_fuzzer.cpp" "$ROOT/src/recognition/image_decode.cpp")
-HDRS=("$ROOT/src/recognition/image_decode.h" "$ROOT/src/core/result.h")
-FUZZER="$OUT/decode_image_fuzzer"
-rebuild=0
-[[ -x "$FUZZER" ]] || rebuild=1
-for f in "${SRCS[@]}" "${HDRS[@]}" "$0"; do [[ "$f" -nt "$FUZZER" ]] && rebuild=1; done
-if (( rebuild )); then
-  echo "building $FUZZER"
-  "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    "${SRCS[@]}" "${LIBS[@]}" -o "$FUZZER"
-fi
+
+# build TARGET SOURCE... : rebuilt when a source, a header it names or this script is newer.
+build() {
+  local target=$1 fuzzer="$OUT/$1"; shift
+  local rebuild=0
+  [[ -x "$fuzzer" ]] || rebuild=1
+  for f in "$@" "$0"; do [[ "$f" -nt "$fuzzer" ]] && rebuild=1; done
+  if (( rebuild )); then
+    echo "building $fuzzer"
+    local srcs=()
+    for f in "$@"; do [[ "$f" == *.cpp ]] && srcs+=("$f"); done
+    "$CXX" "${CXXFLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      "${srcs[@]}" "${LIBS[@]}" -o "$fuzzer"
+  fi
+}
+build decode_image_fuzzer "$ROOT/fuzz/decode_image_fuzzer.cpp" "$ROOT/src/recognition/image_decode.cpp" \
+  "$ROOT/src/recognition/image_decode.h" "$ROOT/src/core/result.h"
+build multipart_fuzzer "$ROOT/fuzz/multipart_fuzzer.cpp" "$ROOT/src/api/multipart.cpp" "$ROOT/src/core/validate.cpp" \
+  "$ROOT/src/api/multipart.h" "$ROOT/src/core/validate.h" "$ROOT/src/core/result.h"
 if [[ ! -x "$OUT/make_seeds" || "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]]; then
   "$CXX" "${CXXFLAGS[@]}" "$ROOT/fuzz/make_seeds.cpp" "${LIBS[@]}" -o "$OUT/make_seeds"
 fi
 SEEDS="$OUT/seeds"
-rm -rf "$SEEDS" && mkdir -p "$SEEDS"
-"$OUT/make_seeds" "$SEEDS"
-echo "fuzzing decode_image for ${SECS}s ($(ls "$SEEDS" | wc -l) seeds, corpus in $OUT/corpus)"
-# New inputs go to corpus/ (first dir); seeds/ is read-only input. -timeout catches hangs,
-# -rss_limit_mb catches allocation bombs the header checks should have stopped.
-exec "$FUZZER" "$OUT/corpus" "$SEEDS" -max_total_time="$SECS" -max_len=262144 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$OUT/corpus/image" "$OUT/corpus/multipart"
+"$OUT/make_seeds" "$SEEDS/image"
+# Multipart seeds: the header line, then a body (CRLFs as the parser expects them).
+printf 'multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn\r\n--XyZ\r\nContent-Disposition: form-data; name="images"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xd9\r\n--XyZ--\r\n' > "$SEEDS/multipart/two-parts"
+printf 'Multipart/Form-Data; charset=utf-8; boundary="a b"\n--a b\r\ncontent-disposition: form-data; filename="x"; name=file\r\n\r\n\r\n--a b--' > "$SEEDS/multipart/quoted"
+
+# run TARGET SEED_DIR CORPUS_DIR: new inputs go to the corpus (first dir); seeds are read-only.
+# -timeout catches hangs, -rss_limit_mb allocation bombs the checks should have stopped.
+status=0
+run() {
+  echo "fuzzing $1 for ${SECS}s ($(ls "$2" | wc -l) seeds, corpus in $3)"
+  "$OUT/$1" "$3" "$2" -max_total_time="$SECS" -max_len=262144 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$1-" || status=$?
+}
+run decode_image_fuzzer "$SEEDS/image" "$OUT/corpus/image"
+run multipart_fuzzer "$SEEDS/multipart" "$OUT/corpus/multipart"
+exit $status
