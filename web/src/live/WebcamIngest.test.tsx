@@ -205,11 +205,14 @@ describe('webcam push ingest panel', () => {
     await advance(1);
     expect(FakeIngestWS.all).toHaveLength(2);
     expect(FakeIngestWS.all[1].url).toBe(ws1.url);  // the same token
-    // still down: the next try waits 2 s
+    // still down: the next try waits 2 s, and the line counts down to it
     closeWs(FakeIngestWS.all[1], 1006);
     expect(within(panel).getByTestId('ingest-retry')).toHaveTextContent('attempt 2');
     expect(within(panel).getByTestId('ingest-retry')).toHaveTextContent('connection lost (code 1006)');
-    await advance(1999);
+    expect(within(panel).getByTestId('ingest-retry')).toHaveTextContent('in 2 s');
+    await advance(1250);
+    expect(within(panel).getByTestId('ingest-retry')).toHaveTextContent('in 1 s');
+    await advance(749);
     expect(FakeIngestWS.all).toHaveLength(2);
     await advance(1);
     expect(FakeIngestWS.all).toHaveLength(3);

@@ -34,7 +34,8 @@ interface Session {
 interface Retry {
   attempt: number;
   why: string;
-  delayS: number;
+  /** Date.now() when the next attempt starts */
+  at: number;
 }
 
 function errText(e: unknown): string {
@@ -59,6 +60,13 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
   const [showUrl, setShowUrl] = useState(false);
   const [urlErr, setUrlErr] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  // Re-renders while a reconnect is pending, so its line counts down (backoffs reach 30 s).
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (state !== 'reconnecting') return;
+    const tick = setInterval(() => setTick((n) => n + 1), 250);
+    return () => clearInterval(tick);
+  }, [state]);
   const video = useRef<HTMLVideoElement>(null);
   const session = useRef<Session | null>(null);
   const tokenRef = useRef<IngestToken | null>(null);
@@ -114,7 +122,7 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
     s.newToken = s.newToken || newToken;
     const delay = reconnectDelayMs(s.attempt);
     setState('reconnecting');
-    setRetry({ attempt: s.attempt, why, delayS: delay / 1000 });
+    setRetry({ attempt: s.attempt, why, at: Date.now() + delay });
     s.timer = setTimeout(async () => {
       s.timer = undefined;
       if (s.stopped) return;
@@ -283,7 +291,7 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
       </dl>
       {state === 'reconnecting' && retry && (
         <p className="hint" role="status" data-testid="ingest-retry">
-          Reconnecting (attempt {retry.attempt}) in {retry.delayS} s: {retry.why}. The webcam stays on; Stop cancels.
+          Reconnecting (attempt {retry.attempt}) in {Math.max(0, Math.ceil((retry.at - Date.now()) / 1000))} s: {retry.why}. The webcam stays on; Stop cancels.
         </p>
       )}
       {message && (

@@ -193,4 +193,28 @@ describe('VideoJobsPage status filter', () => {
     await vi.waitFor(() => expect(jobsCalls().at(-1)).toBe('/api/v1/jobs?page=1&per_page=10'));
     expect(await screen.findByRole('button', { name: 'Results of door.mp4' })).toBeInTheDocument();
   });
+
+  it('drops a job from the filtered list when its status moves on', async () => {
+    signIn('viewer');
+    let finished = false;
+    mockFetch((method, url) => {
+      if (url.startsWith('/api/v1/auth/profile')) return ok({ user: { id: 1, username: 'viewer', role: 'viewer', camera_ids: [] } });
+      if (method === 'GET' && url.startsWith('/api/v1/jobs?')) {
+        const q = new URL(url, 'http://x').searchParams;
+        return ok({ jobs: q.get('status') === 'running' && !finished ? [job()] : q.get('status') === 'running' ? [] : [done] });
+      }
+      if (method === 'GET' && url === '/api/v1/jobs/vj_1') {
+        finished = true;
+        return ok(done);
+      }
+      return undefined;
+    });
+    renderAt(<AuthProvider><VideoJobsPage /></AuthProvider>);
+    await screen.findByRole('button', { name: 'Results of door.mp4' });
+    await userEvent.setup().selectOptions(screen.getByLabelText('Status'), 'running');
+    expect(await screen.findByRole('progressbar', { name: 'Progress of door.mp4' })).toBeInTheDocument();
+    // The next poll finds it completed: the running list is fetched again and it is gone.
+    expect(await screen.findByText('No running video jobs.', {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.queryByText('door.mp4')).toBeNull();
+  });
 });

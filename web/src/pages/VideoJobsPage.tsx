@@ -205,6 +205,7 @@ export function VideoJobsPage() {
           const r = await api.get<VideoJob>(`/jobs/${id}`);
           setJobs((js) => js.map((j) => (j.job_id === id ? r.data : j)));
           if (selectedId.current === id) setSelected(r.data);
+          if (status && r.data.status !== status) reload();  // no longer in the filtered list
         } catch {
           reload();  // gone (deleted elsewhere or expired)
         }
