@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (the main build uses g++) and runs each for a
-# bounded time on a seed corpus generated here: decode_image (untrusted pictures) and
-# multipart (upload bodies).
+# bounded time on a seed corpus generated here: decode_image (untrusted pictures), multipart
+# (upload bodies) and jpeg_stream (raw TCP camera framing).
 #   fuzz/run.sh [SECONDS=60]
 # Exit: 0 clean, 77 skipped (no clang++/libFuzzer), other = build failure or a crash
 # (the reproducer is left in build-fuzz/artifacts/).
@@ -42,12 +42,18 @@ build decode_image_fuzzer "$ROOT/fuzz/decode_image_fuzzer.cpp" "$ROOT/src/recogn
   "$ROOT/src/recognition/image_decode.h" "$ROOT/src/core/result.h"
 build multipart_fuzzer "$ROOT/fuzz/multipart_fuzzer.cpp" "$ROOT/src/api/multipart.cpp" "$ROOT/src/core/validate.cpp" \
   "$ROOT/src/api/multipart.h" "$ROOT/src/core/validate.h" "$ROOT/src/core/result.h"
+build jpeg_stream_fuzzer "$ROOT/fuzz/jpeg_stream_fuzzer.cpp" "$ROOT/src/ingest/jpeg_stream.cpp" "$ROOT/src/ingest/jpeg_stream.h"
 if [[ ! -x "$OUT/make_seeds" || "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]]; then
   "$CXX" "${CXXFLAGS[@]}" "$ROOT/fuzz/make_seeds.cpp" "${LIBS[@]}" -o "$OUT/make_seeds"
 fi
 SEEDS="$OUT/seeds"
-rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$OUT/corpus/image" "$OUT/corpus/multipart"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$SEEDS/jpeg_stream" "$OUT/corpus/image" \
+  "$OUT/corpus/multipart" "$OUT/corpus/jpeg_stream"
 "$OUT/make_seeds" "$SEEDS/image"
+# JPEG stream seeds: a piece-size byte, then the seed pictures back to back with junk between.
+for f in "$SEEDS"/image/*.jpg; do
+  { printf '\x07garbage'; cat "$f"; printf '\x01junk\xff'; cat "$f"; } > "$SEEDS/jpeg_stream/$(basename "$f").stream"
+done
 # Multipart seeds: the header line, then a body (CRLFs as the parser expects them).
 printf 'multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn\r\n--XyZ\r\nContent-Disposition: form-data; name="images"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xd9\r\n--XyZ--\r\n' > "$SEEDS/multipart/two-parts"
 printf 'Multipart/Form-Data; charset=utf-8; boundary="a b"\n--a b\r\ncontent-disposition: form-data; filename="x"; name=file\r\n\r\n\r\n--a b--' > "$SEEDS/multipart/quoted"
@@ -62,4 +68,5 @@ run() {
 }
 run decode_image_fuzzer "$SEEDS/image" "$OUT/corpus/image"
 run multipart_fuzzer "$SEEDS/multipart" "$OUT/corpus/multipart"
+run jpeg_stream_fuzzer "$SEEDS/jpeg_stream" "$OUT/corpus/jpeg_stream"
 exit $status

@@ -140,37 +140,6 @@ Status TcpJpegSource::fill(SteadyClock::time_point deadline) {
   return {};
 }
 
-std::optional<std::string> TcpJpegSource::next_jpeg_markers() {
-  // Drop bytes before the first SOI (garbage, or the tail of a frame we lost sync on).
-  size_t soi = std::string::npos;
-  for (size_t i = 0; i + 1 < buf_.size(); ++i)
-    if (static_cast<uint8_t>(buf_[i]) == 0xFF && static_cast<uint8_t>(buf_[i + 1]) == 0xD8) {
-      soi = i;
-      break;
-    }
-  if (soi == std::string::npos) {
-    // Keep a trailing 0xFF: it may be the first half of a marker.
-    bool keep_last = !buf_.empty() && static_cast<uint8_t>(buf_.back()) == 0xFF;
-    buf_.erase(0, buf_.size() - (keep_last ? 1 : 0));
-    scan_from_ = 0;
-    return std::nullopt;
-  }
-  if (soi > 0) {
-    buf_.erase(0, soi);
-    scan_from_ = scan_from_ > soi ? scan_from_ - soi : 0;
-  }
-  for (size_t i = std::max<size_t>(scan_from_, 2); i + 1 < buf_.size(); ++i) {
-    if (static_cast<uint8_t>(buf_[i]) == 0xFF && static_cast<uint8_t>(buf_[i + 1]) == 0xD9) {
-      std::string jpeg = buf_.substr(0, i + 2);
-      buf_.erase(0, i + 2);
-      scan_from_ = 0;
-      return jpeg;
-    }
-  }
-  scan_from_ = buf_.size() > 0 ? buf_.size() - 1 : 0;
-  return std::nullopt;
-}
-
 Result<std::optional<std::string>> TcpJpegSource::next_length_prefixed() {
   if (buf_.size() < 4) return std::optional<std::string>{};
   auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(buf_[i])); };
@@ -193,8 +162,10 @@ Result<Frame> TcpJpegSource::read() {
       if (!r.ok()) return r.error();
       jpeg = std::move(r.value());
     } else {
-      jpeg = next_jpeg_markers();
-      if (!jpeg && buf_.size() > opt_.max_frame_bytes)
+      cutter_.append(buf_);
+      buf_.clear();
+      jpeg = cutter_.next();
+      if (!jpeg && cutter_.buffered() > opt_.max_frame_bytes)
         return Error::make(source_error::kIo, "no JPEG end marker within max_frame_bytes");
     }
     if (jpeg) {

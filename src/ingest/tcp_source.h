@@ -1,6 +1,7 @@
 #pragma once
 // Raw TCP ingest: argus connects to tcp://host:port and cuts the byte stream into JPEG
-// frames, either at SOI (FFD8) / EOI (FFD9) markers or by a 4-byte big-endian length prefix
+// frames, either from SOI (FFD8) to EOI (FFD9) following the segment structure
+// (JpegStreamCutter: an EXIF thumbnail's EOI does not end the frame) or by a 4-byte big-endian length prefix
 // (tcp://host:port?framing=length overrides SourceOptions::framing). TCP keepalive is on so a
 // silently dead peer is noticed; interrupt() wakes the poll() through an eventfd and shuts
 // the socket down.
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "ingest/frame_source.h"
+#include "ingest/jpeg_stream.h"
 
 namespace argus {
 
@@ -31,7 +33,6 @@ class TcpJpegSource final : public FrameSource {
   // Reads more bytes into buf_; error on timeout/interrupt/EOF.
   Status fill(SteadyClock::time_point deadline);
   Status wait_fd(short events, SteadyClock::time_point deadline);
-  std::optional<std::string> next_jpeg_markers();
   Result<std::optional<std::string>> next_length_prefixed();
 
   std::string url_, host_, port_;
@@ -42,8 +43,8 @@ class TcpJpegSource final : public FrameSource {
   std::mutex fd_mu_;  // guards fd_ against interrupt()'s shutdown while closing
   std::atomic<bool> interrupted_{false};
   std::atomic<uint64_t> bytes_{0};
-  std::string buf_;
-  size_t scan_from_ = 0;  // where the EOI search resumes (avoid rescanning)
+  std::string buf_;            // bytes read and not yet framed
+  JpegStreamCutter cutter_;    // SOI/EOI framing (the default)
   uint64_t seq_ = 0;
   int bad_ = 0;
 };

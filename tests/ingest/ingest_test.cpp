@@ -333,7 +333,10 @@ TEST_F(Ingest, HttpMjpegBasicAuthAndStall) {
 TEST_F(Ingest, TcpJpegMarkersAndLengthPrefix) {
   LoopbackServer markers([](int fd, const std::atomic<bool>&) {
     std::string stream = "garbage-before-first-frame";
-    for (int i = 0; i < 12; ++i) stream += make_jpeg(200, 100, i) + (i % 3 ? "" : "\x01\x02junk");
+    // Every fourth picture carries an EXIF thumbnail, whose end marker is not the frame's.
+    for (int i = 0; i < 12; ++i)
+      stream += (i % 4 == 1 ? with_exif_thumbnail(make_jpeg(200, 100, i), make_jpeg(20, 10, i)) : make_jpeg(200, 100, i)) +
+                (i % 3 ? "" : "\x01\x02junk");
     // Odd chunk sizes so markers straddle reads.
     for (size_t off = 0; off < stream.size(); off += 777) send_all(fd, stream.substr(off, 777));
   });

@@ -140,6 +140,17 @@ inline std::string make_jpeg(int w, int h, int i) {
   return std::string(buf.begin(), buf.end());
 }
 
+// `jpeg` as many cameras send it: with an EXIF thumbnail (a whole JPEG, end marker included)
+// in an APP1 segment right after SOI.
+inline std::string with_exif_thumbnail(const std::string& jpeg, const std::string& thumb) {
+  std::string payload = std::string("Exif\0\0", 6) + thumb;
+  size_t len = payload.size() + 2;
+  std::string app1 = "\xFF\xE1";
+  app1 += static_cast<char>(len >> 8);
+  app1 += static_cast<char>(len & 0xFF);
+  return jpeg.substr(0, 2) + app1 + payload + jpeg.substr(2);
+}
+
 // Listens on 127.0.0.1 (port 0 = any free one) and runs handler(fd, stopping) for each
 // accepted connection, one at a time, on its own thread. stop()/destructor closes all.
 class LoopbackServer {
