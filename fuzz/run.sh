@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (the main build uses g++) and runs each for a
 # bounded time on a seed corpus generated here: decode_image (untrusted pictures), multipart
-# (upload bodies) and jpeg_stream (raw TCP camera framing).
+# (upload bodies), jpeg_stream (raw TCP camera framing) and onvif_probe (discovery answers).
 #   fuzz/run.sh [SECONDS=60]
 # Exit: 0 clean, 77 skipped (no clang++/libFuzzer), other = build failure or a crash
 # (the reproducer is left in build-fuzz/artifacts/).
@@ -43,12 +43,14 @@ build decode_image_fuzzer "$ROOT/fuzz/decode_image_fuzzer.cpp" "$ROOT/src/recogn
 build multipart_fuzzer "$ROOT/fuzz/multipart_fuzzer.cpp" "$ROOT/src/api/multipart.cpp" "$ROOT/src/core/validate.cpp" \
   "$ROOT/src/api/multipart.h" "$ROOT/src/core/validate.h" "$ROOT/src/core/result.h"
 build jpeg_stream_fuzzer "$ROOT/fuzz/jpeg_stream_fuzzer.cpp" "$ROOT/src/ingest/jpeg_stream.cpp" "$ROOT/src/ingest/jpeg_stream.h"
+build onvif_probe_fuzzer "$ROOT/fuzz/onvif_probe_fuzzer.cpp" "$ROOT/src/ingest/discovery.cpp" "$ROOT/src/core/validate.cpp" \
+  "$ROOT/src/ingest/discovery.h" "$ROOT/src/core/validate.h"
 if [[ ! -x "$OUT/make_seeds" || "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]]; then
   "$CXX" "${CXXFLAGS[@]}" "$ROOT/fuzz/make_seeds.cpp" "${LIBS[@]}" -o "$OUT/make_seeds"
 fi
 SEEDS="$OUT/seeds"
-rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$SEEDS/jpeg_stream" "$OUT/corpus/image" \
-  "$OUT/corpus/multipart" "$OUT/corpus/jpeg_stream"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$SEEDS/jpeg_stream" "$SEEDS/onvif" "$OUT/corpus/image" \
+  "$OUT/corpus/multipart" "$OUT/corpus/jpeg_stream" "$OUT/corpus/onvif"
 "$OUT/make_seeds" "$SEEDS/image"
 # JPEG stream seeds: a piece-size byte, then the seed pictures back to back with junk between.
 for f in "$SEEDS"/image/*.jpg; do
@@ -57,6 +59,9 @@ done
 # Multipart seeds: the header line, then a body (CRLFs as the parser expects them).
 printf 'multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn\r\n--XyZ\r\nContent-Disposition: form-data; name="images"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xd9\r\n--XyZ--\r\n' > "$SEEDS/multipart/two-parts"
 printf 'Multipart/Form-Data; charset=utf-8; boundary="a b"\n--a b\r\ncontent-disposition: form-data; filename="x"; name=file\r\n\r\n\r\n--a b--' > "$SEEDS/multipart/quoted"
+
+# An ONVIF probe answer, as cameras send it.
+printf '%s' '<?xml version="1.0"?><e:Envelope><e:Body><d:ProbeMatches><d:ProbeMatch><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/name/Front%20Door onvif://www.onvif.org/hardware/IPC-1</d:Scopes><d:XAddrs>http://10.0.0.2/onvif/device_service http://[::1]/onvif</d:XAddrs></d:ProbeMatch></d:ProbeMatches></e:Body></e:Envelope>' > "$SEEDS/onvif/probe-match"
 
 # run TARGET SEED_DIR CORPUS_DIR: new inputs go to the corpus (first dir); seeds are read-only.
 # -timeout catches hangs, -rss_limit_mb allocation bombs the checks should have stopped.
@@ -69,4 +74,5 @@ run() {
 run decode_image_fuzzer "$SEEDS/image" "$OUT/corpus/image"
 run multipart_fuzzer "$SEEDS/multipart" "$OUT/corpus/multipart"
 run jpeg_stream_fuzzer "$SEEDS/jpeg_stream" "$OUT/corpus/jpeg_stream"
+run onvif_probe_fuzzer "$SEEDS/onvif" "$OUT/corpus/onvif"
 exit $status

@@ -16,6 +16,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/validate.h"
+
 namespace argus {
 namespace {
 
@@ -58,11 +60,22 @@ std::vector<std::string> split_ws(const std::string& s) {
   return out;
 }
 
+// %XX escapes decoded; a '%' not followed by two hex digits is kept as it is (std::stoi used
+// to throw on "%zz", and one such scope from any device on the segment emptied the whole
+// discovery result).
 std::string url_decode(const std::string& s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+    int hi = s[i] == '%' && i + 2 < s.size() ? hex(s[i + 1]) : -1;
+    int lo = hi >= 0 ? hex(s[i + 2]) : -1;
+    if (lo >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
       out += s[i];
@@ -118,17 +131,26 @@ Json parse_probe_matches(const std::string& xml) {
   for (const auto& match : elements(xml, "ProbeMatch")) {
     auto xaddrs = elements(match, "XAddrs");
     if (xaddrs.empty()) continue;
-    auto addrs = split_ws(xaddrs[0]);
+    // Any device on the segment may answer: what is not clean text (valid UTF-8, no control
+    // characters) is left out, and a device without a usable address is skipped.
+    std::vector<std::string> addrs;
+    for (auto& a : split_ws(xaddrs[0]))
+      if (is_clean_text(a)) addrs.push_back(std::move(a));
     if (addrs.empty()) continue;
     std::string name, hardware;
     Json caps = Json::array();
     for (const auto& types : elements(match, "Types"))
-      for (const auto& t : split_ws(types)) caps.push_back(t.substr(t.find(':') == std::string::npos ? 0 : t.find(':') + 1));
+      for (const auto& t : split_ws(types)) {
+        std::string cap = t.substr(t.find(':') == std::string::npos ? 0 : t.find(':') + 1);
+        if (is_clean_text(cap)) caps.push_back(cap);
+      }
     for (const auto& scopes : elements(match, "Scopes"))
       for (const auto& s : split_ws(scopes)) {
         const std::string kName = "onvif://www.onvif.org/name/", kHw = "onvif://www.onvif.org/hardware/";
-        if (s.rfind(kName, 0) == 0) name = url_decode(s.substr(kName.size()));
-        if (s.rfind(kHw, 0) == 0) hardware = url_decode(s.substr(kHw.size()));
+        std::string* field = s.rfind(kName, 0) == 0 ? &name : s.rfind(kHw, 0) == 0 ? &hardware : nullptr;
+        if (!field) continue;
+        std::string value = url_decode(s.substr(s.rfind(kName, 0) == 0 ? kName.size() : kHw.size()));
+        if (is_clean_text(value)) *field = std::move(value);
       }
     if (name.empty()) name = hardware.empty() ? addrs[0] : hardware;
     out.push_back({{"source", addrs[0]}, {"name", name}, {"type", "onvif"}, {"xaddrs", addrs},

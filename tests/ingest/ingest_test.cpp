@@ -440,6 +440,31 @@ TEST(IngestDiscovery, V4l2EnumerationHandlesMissingDevices) {
   for (const auto& d : all) EXPECT_EQ(d["type"], "usb");
 }
 
+// Any device on the segment may answer a probe: bad escapes and bytes that are not UTF-8 cost
+// that field or that device, never the others (a "%zz" used to throw and empty the list).
+TEST(IngestDiscovery, MalformedProbeMatchesCostOnlyTheirOwnFields) {
+  auto match = [](const std::string& scopes, const std::string& xaddrs) {
+    return "<d:ProbeMatch><d:Types>dn:NetworkVideoTransmitter tds:\xff\xfe</d:Types><d:Scopes>" + scopes +
+           "</d:Scopes><d:XAddrs>" + xaddrs + "</d:XAddrs></d:ProbeMatch>";
+  };
+  std::string xml = "<d:ProbeMatches>" +
+                    match("onvif://www.onvif.org/name/Gate%zz%4 onvif://www.onvif.org/hardware/IPC%FF%FE",
+                          "http://10.0.0.2/onvif/device_service") +
+                    match("onvif://www.onvif.org/name/Bad", "http://10.0.0.3/\xc3\x28") +
+                    match("onvif://www.onvif.org/name/Lobby%20Cam", "http://10.0.0.4/onvif/device_service") +
+                    "</d:ProbeMatches>";
+  Json found;
+  ASSERT_NO_THROW(found = parse_probe_matches(xml));
+  ASSERT_EQ(found.size(), 2u) << found.dump(-1, ' ', false, Json::error_handler_t::replace);
+  EXPECT_NO_THROW((void)found.dump());  // every string valid UTF-8
+  EXPECT_EQ(found[0]["source"], "http://10.0.0.2/onvif/device_service");
+  EXPECT_EQ(found[0]["name"], "Gate%zz%4");        // escapes that are not %XX are kept as they are
+  EXPECT_EQ(found[0]["hardware"], "");             // %FF%FE decodes to bytes that are not text
+  EXPECT_EQ(found[0]["capabilities"], Json::array({"NetworkVideoTransmitter"}));
+  EXPECT_EQ(found[1]["source"], "http://10.0.0.4/onvif/device_service");  // the device without a usable address is skipped
+  EXPECT_EQ(found[1]["name"], "Lobby Cam");
+}
+
 TEST(IngestDiscovery, OnvifProbeAgainstLocalResponder) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
