@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (the main build uses g++) and runs each for a
 # bounded time on a seed corpus generated here: decode_image (untrusted pictures), multipart
-# (upload bodies), jpeg_stream (raw TCP camera framing) and onvif_probe (discovery answers).
+# (upload bodies), jpeg_stream (raw TCP camera framing), onvif_probe (discovery answers) and
+# jwt (access tokens, checked before login).
 #   fuzz/run.sh [SECONDS=60]
 # Exit: 0 clean, 77 skipped (no clang++/libFuzzer), other = build failure or a crash
 # (the reproducer is left in build-fuzz/artifacts/).
@@ -22,7 +23,7 @@ if ! "$CXX" -fsanitize=fuzzer "$OUT/probe.cpp" -o "$OUT/probe" >/dev/null 2>&1; 
   exit 77
 fi
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I"$ROOT/src" -isystem /usr/include/opencv4)
-LIBS=(-lturbojpeg -lopencv_imgcodecs -lopencv_imgproc -lopencv_core)
+LIBS=(-lturbojpeg -lopencv_imgcodecs -lopencv_imgproc -lopencv_core -lcrypto -lsodium)
 
 # build TARGET SOURCE... : rebuilt when a source, a header it names or this script is newer.
 build() {
@@ -45,12 +46,14 @@ build multipart_fuzzer "$ROOT/fuzz/multipart_fuzzer.cpp" "$ROOT/src/api/multipar
 build jpeg_stream_fuzzer "$ROOT/fuzz/jpeg_stream_fuzzer.cpp" "$ROOT/src/ingest/jpeg_stream.cpp" "$ROOT/src/ingest/jpeg_stream.h"
 build onvif_probe_fuzzer "$ROOT/fuzz/onvif_probe_fuzzer.cpp" "$ROOT/src/ingest/discovery.cpp" "$ROOT/src/core/validate.cpp" \
   "$ROOT/src/ingest/discovery.h" "$ROOT/src/core/validate.h"
+build jwt_fuzzer "$ROOT/fuzz/jwt_fuzzer.cpp" "$ROOT/src/auth/jwt.cpp" "$ROOT/src/auth/crypto.cpp" \
+  "$ROOT/src/auth/jwt.h" "$ROOT/src/auth/crypto.h"
 if [[ ! -x "$OUT/make_seeds" || "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]]; then
   "$CXX" "${CXXFLAGS[@]}" "$ROOT/fuzz/make_seeds.cpp" "${LIBS[@]}" -o "$OUT/make_seeds"
 fi
 SEEDS="$OUT/seeds"
-rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$SEEDS/jpeg_stream" "$SEEDS/onvif" "$OUT/corpus/image" \
-  "$OUT/corpus/multipart" "$OUT/corpus/jpeg_stream" "$OUT/corpus/onvif"
+rm -rf "$SEEDS" && mkdir -p "$SEEDS/image" "$SEEDS/multipart" "$SEEDS/jpeg_stream" "$SEEDS/onvif" "$SEEDS/jwt" \
+  "$OUT/corpus/image" "$OUT/corpus/multipart" "$OUT/corpus/jpeg_stream" "$OUT/corpus/onvif" "$OUT/corpus/jwt"
 "$OUT/make_seeds" "$SEEDS/image"
 # JPEG stream seeds: a piece-size byte, then the seed pictures back to back with junk between.
 for f in "$SEEDS"/image/*.jpg; do
@@ -62,6 +65,10 @@ printf 'Multipart/Form-Data; charset=utf-8; boundary="a b"\n--a b\r\ncontent-dis
 
 # An ONVIF probe answer, as cameras send it.
 printf '%s' '<?xml version="1.0"?><e:Envelope><e:Body><d:ProbeMatches><d:ProbeMatch><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/name/Front%20Door onvif://www.onvif.org/hardware/IPC-1</d:Scopes><d:XAddrs>http://10.0.0.2/onvif/device_service http://[::1]/onvif</d:XAddrs></d:ProbeMatch></d:ProbeMatches></e:Body></e:Envelope>' > "$SEEDS/onvif/probe-match"
+
+# Token seeds: a signed header + claims pair (first byte even), and a raw token.
+printf '%s\n%s' 'b{"alg":"HS256","typ":"JWT"}' '{"sub":"1","name":"admin","role":"admin","jti":"j","iat":1,"exp":9999999999}' > "$SEEDS/jwt/signed"
+printf '%s' 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln' > "$SEEDS/jwt/raw"
 
 # run TARGET SEED_DIR CORPUS_DIR: new inputs go to the corpus (first dir); seeds are read-only.
 # -timeout catches hangs, -rss_limit_mb allocation bombs the checks should have stopped.
@@ -75,4 +82,5 @@ run decode_image_fuzzer "$SEEDS/image" "$OUT/corpus/image"
 run multipart_fuzzer "$SEEDS/multipart" "$OUT/corpus/multipart"
 run jpeg_stream_fuzzer "$SEEDS/jpeg_stream" "$OUT/corpus/jpeg_stream"
 run onvif_probe_fuzzer "$SEEDS/onvif" "$OUT/corpus/onvif"
+run jwt_fuzzer "$SEEDS/jwt" "$OUT/corpus/jwt"
 exit $status

@@ -124,7 +124,15 @@ Response ApiApp::dispatch(Request& req, std::string& route_label) {
 Response ApiApp::handle(Request& req) {
   auto start = std::chrono::steady_clock::now();
   std::string label;
-  Response r = dispatch(req, label);
+  Response r;
+  // Handlers' exceptions become 500s in dispatch(); this also covers what runs before them
+  // (authorization, routing, static files): nothing a request carries may end the process.
+  try {
+    r = dispatch(req, label);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", std::string(http::to_string(req.method)), req.path, e.what());
+    r = json_error(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred");
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string_view method(http::to_string(req.method));
   request_metrics_.record(label, method, r.status, secs);
@@ -140,7 +148,12 @@ std::variant<std::function<void(std::shared_ptr<WsConnection>)>, Response> ApiAp
   if (!req.header(http::field::authorization).empty() || query(req, "token")) {
     Route r = *m.route;
     r.query_token = true;
-    if (auto denied = authorize(req, r)) return std::move(*denied);
+    try {
+      if (auto denied = authorize(req, r)) return std::move(*denied);
+    } catch (const std::exception& e) {
+      spdlog::error("websocket upgrade {}: {}", req.path, e.what());
+      return json_error(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred");
+    }
   }
   auto fn = m.route->websocket;
   auto shared = std::make_shared<Request>(req);
@@ -153,7 +166,11 @@ uint64_t ApiApp::body_limit(Request& req, uint64_t server_limit) {
   if (!m.route || m.route->max_body_bytes <= server_limit) return server_limit;
   // Large bodies only for callers the route would accept: anyone else gets the usual limit
   // (and a 401/403 once that body is in).
-  if (m.route->min_role && authorize(req, *m.route)) return server_limit;
+  try {
+    if (m.route->min_role && authorize(req, *m.route)) return server_limit;
+  } catch (const std::exception&) {
+    return server_limit;  // handle() answers this request once its body is in
+  }
   return m.route->max_body_bytes;
 }
 

@@ -34,6 +34,13 @@ TEST_F(Crypto, JwtRoundTripAndFailures) {
   auto dot = t.find('.');
   std::string none = base64url_encode(R"({"alg":"none"})") + t.substr(dot, t.rfind('.') - dot) + ".";
   EXPECT_EQ(verify_jwt(none, "k", 1500).error().code, "TOKEN_INVALID");
+  // Headers of the wrong shape are refused, not thrown (the token arrives before any login).
+  for (const char* header : {R"({"alg":5})", R"({"alg":null})", R"(["HS256"])", R"("HS256")", "not json"}) {
+    std::string odd = base64url_encode(header) + t.substr(dot);
+    argus::Result<Claims> r = argus::Error::make("", "");
+    ASSERT_NO_THROW(r = verify_jwt(odd, "k", 1500)) << header;
+    EXPECT_EQ(r.error().code, "TOKEN_INVALID") << header;
+  }
 }
 
 TEST_F(Crypto, SealRoundTripDetectsTampering) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "argus_server.h"
+#include "ws_client.h"
 #include "auth/crypto.h"
 
 using namespace argus_test;
@@ -137,6 +138,31 @@ TEST(Auth, TamperedTokensGetDistinctErrors) {
   auto none_given = c.get("/api/v1/auth/profile");
   EXPECT_EQ(none_given.status, 401);
   EXPECT_EQ(none_given.json()["error"]["code"], "UNAUTHORIZED");
+}
+
+// A token header of the wrong shape ({"alg":5}) threw out of the token check, which runs
+// before any handler: one unauthenticated request ended the server. Now it is a 401 on every
+// path that reads a token (header, query token on a WebSocket upgrade, in-band auth message).
+TEST(Auth, MalformedTokenHeadersAreRefusedAndTheServerStaysUp) {
+  ArgusServer s;
+  auto c = s.client();
+  std::string token = s.admin_token();
+  std::string rest = token.substr(token.find('.'));
+  for (const char* header : {R"({"alg":5})", R"({"alg":{"x":1}})", R"([1,2])", "null"}) {
+    std::string odd = argus::auth::base64url_encode(header) + rest;
+    auto r = c.get("/api/v1/auth/profile", odd);
+    EXPECT_EQ(r.status, 401) << header << ": " << r.body;
+    EXPECT_EQ(r.json()["error"]["code"], "TOKEN_INVALID") << header;
+    // A large upload route checks the token before reading the body.
+    EXPECT_EQ(c.request("POST", "/api/v1/jobs", "{}", {"Content-Type: application/json"}, odd).status, 401) << header;
+    EXPECT_ANY_THROW(WsClient(s.port(), "/api/v1/ws?token=" + odd)) << header;  // refused at the upgrade
+    WsClient ws(s.port(), "/api/v1/ws");
+    ws.send({{"type", "auth"}, {"token", odd}});
+    auto m = ws.read(std::chrono::seconds(5));
+    EXPECT_TRUE(!m.ok || m.json()["type"] == "error") << m.data;
+  }
+  EXPECT_EQ(c.get("/health").status, 200);
+  EXPECT_EQ(c.get("/api/v1/auth/profile", token).status, 200);
 }
 
 TEST(Auth, ExpiredTokenIsRefusedWithItsOwnCode) {
