@@ -455,14 +455,14 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
       std::string jpeg;
       if (!binary) {
         Json j = msg.starts_with("{") ? Json::parse(msg, nullptr, false) : Json();
-        if (j.is_object() && j.value("type", "") == "auth") {
-          if (!check(j.value("token", ""))) return fail(*conn, "invalid ingest token");
+        if (string_field(j, "type") == "auth") {
+          if (!check(string_field(j, "token"))) return fail(*conn, "invalid ingest token");
           state->authed = true;
           conn->send_text(Json{{"type", "auth_ok"}, {"camera_id", id}}.dump());
           return;
         }
         if (!state->authed) return fail(*conn, "authenticate first");
-        std::string b64 = j.is_object() ? j.value("data", "") : msg;
+        std::string b64 = j.is_object() ? string_field(j, "data") : msg;
         auto bytes = decode_base64(b64);
         if (!bytes) {
           conn->send_text(Json{{"type", "error"}, {"code", "VALIDATION_ERROR"}, {"message", "not a base64 JPEG"}}.dump());

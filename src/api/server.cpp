@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <array>
 #include <deque>
 
 #include "obs/metrics.h"
@@ -338,10 +339,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }), done});
   }
 
+  // Half-closes, then reads and discards what the client still sends (the rest of a refused
+  // body: 413) until it closes too, for at most kLingerSeconds. Closing with unread data makes
+  // the kernel answer with a reset, which can destroy the response before the client reads it:
+  // an upload over the limit then failed with "connection reset" instead of a 413.
   void close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(std::chrono::seconds(kLingerSeconds));
+    linger(std::make_shared<std::array<char, 16384>>());
   }
+  void linger(std::shared_ptr<std::array<char, 16384>> sink) {
+    stream_.async_read_some(net::buffer(*sink), [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+      if (!ec) self->linger(sink);
+    });
+  }
+  static constexpr int kLingerSeconds = 5;
 
   beast::tcp_stream stream_;
   HttpServer::Impl& srv_;

@@ -204,10 +204,10 @@ void WsHub::on_message(const std::shared_ptr<Client>& c, const std::string& msg,
     c->ws->send_text(error_message("INVALID_JSON", "messages are JSON objects"));
     return;
   }
-  std::string type = j.value("type", "");
+  std::string type = string_field(j, "type");
   std::unique_lock lock(c->mu);
   if (type == "auth") {
-    std::string token = j.contains("token") && j["token"].is_string() ? j["token"].get<std::string>() : "";
+    std::string token = string_field(j, "token");
     auto p = authenticate_(token);
     if (!p) {
       lock.unlock();

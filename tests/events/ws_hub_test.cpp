@@ -158,3 +158,15 @@ TEST(WsHub, StopDeliversWhatWasQueuedAndLaterEventsAreDropped) {
   f.hub.publish_detection(7, HubFixture::detection(22));
   EXPECT_EQ(f.conn->wait_detections(21).back(), 22);
 }
+
+TEST(WsHub, AMessageTypeThatIsNotAStringGetsAnErrorReply) {
+  HubFixture f;
+  f.conn->wait_entered(2);  // connection_established, subscribed
+  size_t before = f.conn->types().size();
+  // Json::value("type", "") threw on this; the client got no answer at all.
+  EXPECT_NO_THROW(f.conn->on_message(R"({"type":5})", false));
+  f.conn->wait_entered(before + 1);
+  auto types = f.conn->types();
+  ASSERT_EQ(types.size(), before + 1);
+  EXPECT_EQ(types.back(), "error");
+}
