@@ -71,7 +71,14 @@ std::optional<Response> ApiApp::authorize(Request& req, const Route& route) {
   if (authz.size() > 7 && (authz.rfind("Bearer ", 0) == 0 || authz.rfind("bearer ", 0) == 0)) token = authz.substr(7);
   else if (route.query_token) token = query(req, "token").value_or("");
   if (token.empty()) return json_error(401, "UNAUTHORIZED", "Authentication required");
-  auto p = ctx_.auth.authenticate(token);
+  // upgrade() and body_limit() call this outside any handler's try: nothing may escape.
+  Result<auth::Principal> p = Error::make("", "");
+  try {
+    p = ctx_.auth.authenticate(token);
+  } catch (const std::exception& e) {
+    spdlog::error("token check: {}", e.what());
+    return json_error(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred");
+  }
   if (!p) {
     Response r = json_error(401, p.error().code, p.error().message);
     r.headers.push_back({"WWW-Authenticate", "Bearer error=\"invalid_token\""});
@@ -126,7 +133,7 @@ Response ApiApp::handle(Request& req) {
   std::string label;
   Response r;
   // Handlers' exceptions become 500s in dispatch(); this also covers what runs before them
-  // (authorization, routing, static files): nothing a request carries may end the process.
+  // (routing, static files): nothing a request carries may end the process.
   try {
     r = dispatch(req, label);
   } catch (const std::exception& e) {
@@ -148,12 +155,7 @@ std::variant<std::function<void(std::shared_ptr<WsConnection>)>, Response> ApiAp
   if (!req.header(http::field::authorization).empty() || query(req, "token")) {
     Route r = *m.route;
     r.query_token = true;
-    try {
-      if (auto denied = authorize(req, r)) return std::move(*denied);
-    } catch (const std::exception& e) {
-      spdlog::error("websocket upgrade {}: {}", req.path, e.what());
-      return json_error(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred");
-    }
+    if (auto denied = authorize(req, r)) return std::move(*denied);
   }
   auto fn = m.route->websocket;
   auto shared = std::make_shared<Request>(req);
@@ -166,11 +168,7 @@ uint64_t ApiApp::body_limit(Request& req, uint64_t server_limit) {
   if (!m.route || m.route->max_body_bytes <= server_limit) return server_limit;
   // Large bodies only for callers the route would accept: anyone else gets the usual limit
   // (and a 401/403 once that body is in).
-  try {
-    if (m.route->min_role && authorize(req, *m.route)) return server_limit;
-  } catch (const std::exception&) {
-    return server_limit;  // handle() answers this request once its body is in
-  }
+  if (m.route->min_role && authorize(req, *m.route)) return server_limit;
   return m.route->max_body_bytes;
 }
 

@@ -13,11 +13,7 @@ std::string Request::header(const std::string& name) const {
   return it == raw->end() ? std::string() : std::string(it->value());
 }
 
-namespace {
-// Invalid UTF-8 that reached a response (a device's name from discovery, a driver's string)
-// becomes U+FFFD instead of an exception that would turn the whole answer into a 500.
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-}  // namespace
+std::string dump_body(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 Response json_ok(Json data, unsigned status) {
   Response r;
@@ -25,7 +21,7 @@ Response json_ok(Json data, unsigned status) {
   Json env = Json::object();
   env["success"] = true;
   env["data"] = std::move(data);
-  r.body = dump(env);
+  r.body = dump_body(env);
   return r;
 }
 
@@ -37,14 +33,14 @@ Response json_ok_paged(Json data, int page, int per_page, int64_t total) {
   env["data"] = std::move(data);
   env["pagination"] = {{"page", page}, {"pages", pages}, {"per_page", per_page}, {"total", total},
                        {"has_next", page < pages}, {"has_prev", page > 1 && total > 0}};
-  r.body = dump(env);
+  r.body = dump_body(env);
   return r;
 }
 
 Response json_message(const std::string& message, unsigned status) {
   Response r;
   r.status = status;
-  r.body = dump(Json{{"success", true}, {"message", message}});
+  r.body = dump_body(Json{{"success", true}, {"message", message}});
   return r;
 }
 
@@ -54,7 +50,7 @@ Response json_error(unsigned status, const std::string& code, const std::string&
   if (!details.empty()) err["details"] = details;
   Response r;
   r.status = status;
-  r.body = dump(Json{{"success", false}, {"error", err}});
+  r.body = dump_body(Json{{"success", false}, {"error", err}});
   return r;
 }
 

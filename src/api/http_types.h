@@ -59,6 +59,10 @@ struct Response {
 // The JSON envelope of seed 000: {"success":true,"data":...} / {"success":false,"error":{...}}.
 // Take the data by value: callers hand over temporaries, which are moved, not copied, into
 // the envelope (a copy of a 100-row list costs as much as building it).
+// JSON text for a response body: invalid UTF-8 that reached a value (a device's name from
+// discovery, a driver's string) becomes U+FFFD instead of an exception and a 500.
+std::string dump_body(const Json& j);
+
 Response json_ok(Json data, unsigned status = 200);
 // {key: value} without the copy an initializer list would make.
 inline Json json_field(const char* key, Json value) {

@@ -49,7 +49,7 @@ Response frame_error(const services::FrameError& e) {
   err["message"] = e.message;
   Response r;
   r.status = status_of(e.code);
-  r.body = Json{{"success", false}, {"status", "error"}, {"error", err}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = dump_body(Json{{"success", false}, {"status", "error"}, {"error", err}});
   if (r.status == 503) r.headers.push_back({"Retry-After", "1"});
   return r;
 }
@@ -97,7 +97,7 @@ void add_frame_routes(ApiApp& app, services::FrameService& frames) {
            if (reply.error) return frame_error(*reply.error);
            Response resp;
            resp.status = reply.status;
-           resp.body = reply.body.dump(-1, ' ', false, Json::error_handler_t::replace);
+           resp.body = dump_body(reply.body);
            return resp;
          }});
 

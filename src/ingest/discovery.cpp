@@ -147,10 +147,11 @@ Json parse_probe_matches(const std::string& xml) {
     for (const auto& scopes : elements(match, "Scopes"))
       for (const auto& s : split_ws(scopes)) {
         const std::string kName = "onvif://www.onvif.org/name/", kHw = "onvif://www.onvif.org/hardware/";
-        std::string* field = s.rfind(kName, 0) == 0 ? &name : s.rfind(kHw, 0) == 0 ? &hardware : nullptr;
-        if (!field) continue;
-        std::string value = url_decode(s.substr(s.rfind(kName, 0) == 0 ? kName.size() : kHw.size()));
-        if (is_clean_text(value)) *field = std::move(value);
+        for (auto [prefix, field] : {std::pair{&kName, &name}, std::pair{&kHw, &hardware}}) {
+          if (s.rfind(*prefix, 0) != 0) continue;
+          std::string value = url_decode(s.substr(prefix->size()));
+          if (is_clean_text(value)) *field = std::move(value);
+        }
       }
     if (name.empty()) name = hardware.empty() ? addrs[0] : hardware;
     out.push_back({{"source", addrs[0]}, {"name", name}, {"type", "onvif"}, {"xaddrs", addrs},
