@@ -141,11 +141,11 @@ void LiveRuntime::on_camera_change(int64_t id, const std::string& what) {
   if (!cam) return;
   // create/update/start: (re)start when the camera should run; an update of a stopped
   // camera only changes its record.
-  if (what == "start" || cam->is_active) start_camera(id);
+  if (what == "start" || cam->is_active) start_camera(id, what != "update");
   else if (manager_->is_running(id)) stop_camera(id);
 }
 
-void LiveRuntime::start_camera(int64_t id) {
+void LiveRuntime::start_camera(int64_t id, bool restart) {
   std::lock_guard lock(change_mu_);
   auto cam = ctx_.store.camera(id);
   auto src = ctx_.cameras.source(id);
@@ -160,12 +160,20 @@ void LiveRuntime::start_camera(int64_t id) {
   c.fps_limit = det.contains("fps_limit") && det["fps_limit"].is_number() ? det["fps_limit"].get<double>()
                                                                         : manager_->default_fps_limit();
   c.detection_enabled = !det.contains("enabled") || !det["enabled"].is_boolean() || det["enabled"].get<bool>();
+  // The camera's own detection settings (CameraService validated their ranges).
+  if (det.contains("confidence_threshold") && det["confidence_threshold"].is_number())
+    c.limits.min_confidence = det["confidence_threshold"].get<float>();
+  if (det.contains("min_face_size") && det["min_face_size"].is_number())
+    c.limits.min_face_size = det["min_face_size"].get<float>();
+  if (det.contains("max_faces_per_frame") && det["max_faces_per_frame"].is_number_integer())
+    c.limits.max_faces = det["max_faces_per_frame"].get<int>();
   if (c.type == "file") {
     // A file camera behaves like a live one: paced in real time, looping unless told not to.
     c.source.realtime = true;
     c.source.loop = !set.contains("loop") || !set["loop"].is_boolean() || set["loop"].get<bool>();
   }
   if (set.contains("rtsp_transport") && set["rtsp_transport"].is_string()) c.source.rtsp_transport = set["rtsp_transport"];
+  if (!restart && manager_->reconfigure(c)) return;
   Status st = manager_->start_camera(c);
   if (!st) {
     spdlog::warn("camera {}: cannot start: {}", id, st.error().message);

@@ -60,7 +60,9 @@ class LiveRuntime {
 
  private:
   void on_camera_change(int64_t id, const std::string& what);
-  void start_camera(int64_t id);
+  // restart false (an edit): a running camera whose source is unchanged takes the new name,
+  // fps limit and detection limits without dropping its stream (CameraManager::reconfigure).
+  void start_camera(int64_t id, bool restart = true);
   void stop_camera(int64_t id);
   void on_state(CameraId id, SessionState s, const std::string& detail);
   Json camera_stats(int64_t id) const;

@@ -42,8 +42,20 @@ struct AnalysisResult {
 // (Tracker::wants_embeddings), so faces of tracks whose identity is settled are not embedded.
 using EmbedFilter = std::function<std::vector<bool>(const std::vector<FaceObservation>& faces)>;
 
-// The live path's view into one analysis, each called at most once per frame, in this order.
+// A camera's own detection settings (its `detection` object: confidence_threshold,
+// min_face_size, max_faces_per_frame), applied to each of its analyses. A larger
+// min_face_size also makes detection cheaper (fewer fine passes over the frame).
+struct DetectionLimits {
+  float min_confidence = -1;  // detector score; < 0: the analyser's configured threshold
+  float min_face_size = -1;   // pixels in the frame; < 0: configured
+  int max_faces = 0;          // 0: every face; else the N largest
+  bool operator==(const DetectionLimits&) const = default;
+};
+
+// The live path's view into one analysis: the camera's limits, then the hooks, each called at
+// most once per frame, in this order.
 struct AnalysisHooks {
+  DetectionLimits limits;
   // Right after detection, before landmarks: the faces with box and score only (no landmarks,
   // quality or embedding). CameraSession publishes them as a preview. May be empty.
   std::function<void(const std::vector<FaceObservation>& faces)> detected;

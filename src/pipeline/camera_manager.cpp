@@ -178,6 +178,12 @@ bool CameraManager::set_fps_limit(CameraId id, double fps) {
   return true;
 }
 
+bool CameraManager::reconfigure(const CameraConfig& config) {
+  std::shared_lock lock(mu_);
+  auto it = cameras_.find(config.id);
+  return it != cameras_.end() && it->second.session->reconfigure(config);
+}
+
 bool CameraManager::push_jpeg(CameraId id, std::string jpeg) {
   auto ch = push_channel(id);
   if (!ch) return false;

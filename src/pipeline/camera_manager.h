@@ -58,6 +58,10 @@ class CameraManager {
   std::optional<Frame> latest_frame(CameraId id) const;
   std::optional<std::string> latest_jpeg(CameraId id) const;
   bool set_fps_limit(CameraId id, double fps);
+  // Applies config to camera config.id while it keeps running when only its name, fps limit
+  // or detection limits changed (CameraSession::reconfigure): true. false when it is not
+  // running or its source changed: start_camera() then restarts it.
+  bool reconfigure(const CameraConfig& config);
 
   // Push ingest (websocket cameras, browser webcam): false when the camera is not a running
   // websocket camera. The channel drops the oldest JPEG when the decoder falls behind.

@@ -41,7 +41,7 @@ EmbeddingCount count_embeddings(const std::vector<FaceObservation>& faces, const
 }  // namespace
 
 CameraSession::CameraSession(CameraConfig config, SessionDeps deps)
-    : cfg_(std::move(config)), deps_(std::move(deps)), fps_limit_(cfg_.fps_limit) {
+    : cfg_(std::move(config)), deps_(std::move(deps)), fps_limit_(cfg_.fps_limit), name_(cfg_.name), limits_(cfg_.limits) {
   if (!deps_.factory)
     deps_.factory = [](const CameraConfig& c) { return make_frame_source(c.type, c.url, c.source); };
   tracker_ = std::make_unique<Tracker>(deps_.tracker, deps_.matcher);
@@ -79,6 +79,25 @@ void CameraSession::stop() {
     if (deps_.sink)
       for (const auto& e : events) deps_.sink->on_track_event(cfg_.id, e);
   }
+}
+
+bool CameraSession::reconfigure(const CameraConfig& next) {
+  const SourceOptions &a = cfg_.source, &b = next.source;
+  bool same_source = next.id == cfg_.id && next.type == cfg_.type && next.url == cfg_.url &&
+                     next.detection_enabled == cfg_.detection_enabled &&
+                     (next.frame_ring == 0 || next.frame_ring == cfg_.frame_ring) &&
+                     a.rtsp_transport == b.rtsp_transport && a.username == b.username && a.password == b.password &&
+                     a.open_timeout_ms == b.open_timeout_ms && a.stall_timeout_ms == b.stall_timeout_ms &&
+                     a.realtime == b.realtime && a.loop == b.loop && a.framing == b.framing &&
+                     a.max_frame_bytes == b.max_frame_bytes && a.video_size == b.video_size && a.framerate == b.framerate;
+  if (!same_source) return false;
+  {
+    std::lock_guard lock(mu_);
+    name_ = next.name;
+    limits_ = next.limits;
+  }
+  if (next.fps_limit != fps_limit_.load()) set_fps_limit(next.fps_limit);
+  return true;
 }
 
 void CameraSession::set_fps_limit(double fps) {
@@ -208,6 +227,10 @@ void CameraSession::process(Frame&& frame) {
   // count what it saved.
   std::vector<bool> wanted;
   AnalysisHooks hooks;
+  {
+    std::lock_guard lock(mu_);
+    hooks.limits = limits_;
+  }
   if (deps_.sink && deps_.preview_boxes)
     hooks.detected = [&](const std::vector<FaceObservation>& faces) {
       if (!faces.empty()) deps_.sink->on_frame_preview(preview_frame(cfg_.id, frame, faces, *tracker_, start));
@@ -265,7 +288,7 @@ Json CameraSession::stats() const {
   if (c_.down_since != SteadyClock::time_point{}) downtime += SteadyClock::now() - c_.down_since;
   return Json{
       {"camera_id", cfg_.id},
-      {"name", cfg_.name},
+      {"name", name_},
       {"type", cfg_.type},
       {"source", c_.source},
       {"state", to_string(state_.load())},

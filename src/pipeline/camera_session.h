@@ -31,6 +31,7 @@ struct CameraConfig {
   SourceOptions source;
   double fps_limit = 5;   // analysed frames per second; <= 0: every frame the pool can take
   bool detection_enabled = true;
+  DetectionLimits limits;  // the camera's detection settings, per analysis
   size_t frame_ring = 4;  // decoded frames waiting for analysis; oldest dropped
 };
 
@@ -67,7 +68,11 @@ class CameraSession {
   void stop();
 
   SessionState state() const { return state_.load(); }
-  const CameraConfig& config() const { return cfg_; }
+  // Takes what can change while the camera runs (name, fps limit, detection limits) when
+  // `next` reads from the same source with the same analysis on or off, and returns true; an
+  // edit of a camera's name or thresholds does not drop its stream and open tracks. false:
+  // nothing changed, the caller restarts the session.
+  bool reconfigure(const CameraConfig& next);
   Json stats() const;
   std::optional<Frame> latest_frame() const;
   // JPEG of the latest frame, re-encoded only when a newer frame arrived. nullopt: no frame.
@@ -80,7 +85,7 @@ class CameraSession {
   bool sleep_backoff(int ms);  // false when stopping
   void process(Frame&& frame);  // pool thread
 
-  CameraConfig cfg_;
+  CameraConfig cfg_;  // name and limits as started: the live ones are name_ and limits_
   SessionDeps deps_;
   std::shared_ptr<InferencePool::Lane> lane_;
   std::unique_ptr<Tracker> tracker_;  // touched only by the lane's (serial) processing
@@ -93,7 +98,9 @@ class CameraSession {
   std::mutex wait_mu_;
   std::condition_variable wait_cv_;
 
-  mutable std::mutex mu_;  // stats and latest frame
+  mutable std::mutex mu_;  // stats, latest frame, name_ and limits_
+  std::string name_;
+  DetectionLimits limits_;
   struct Counters {
     uint64_t captured = 0, processed = 0, analyze_errors = 0, faces = 0;
     uint64_t embeddings_computed = 0, embeddings_skipped = 0;

@@ -259,6 +259,9 @@ class LiveAnalyzer final : public FrameAnalyzer {
   AnalysisResult analyze(const Frame& frame) override { return run(frame, {}); }
   AnalysisResult analyze_live(const Frame& frame, const AnalysisHooks& hooks) override {
     vision::AnalyzeOptions opts;
+    opts.detection_threshold = hooks.limits.min_confidence;
+    opts.min_face_size = hooks.limits.min_face_size;
+    opts.max_faces = hooks.limits.max_faces;
     if (hooks.detected)
       opts.on_detected = [&hooks](const std::vector<vision::Face>& faces) { hooks.detected(to_observations(faces)); };
     if (hooks.wanted)

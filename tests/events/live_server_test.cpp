@@ -510,6 +510,63 @@ TEST_F(LiveServer, DetectionsAndAttendanceQueries) {
   client().del("/api/v1/cameras/" + sid, admin_);
 }
 
+// A camera's detection settings (min_face_size, max_faces_per_frame, confidence_threshold) act
+// on its live analysis, and editing them - or the camera's name - applies to the running camera
+// without reconnecting it: same session (started_at), no reconnection, counters carry on.
+TEST_F(LiveServer, ACameraEditAppliesItsDetectionSettingsWithoutReconnecting) {
+  std::string sample = std::string(ARGUS_SOURCE_DIR) + "/models/samples/sample3.jpg";
+  auto health = client().get("/health").json();
+  bool models = health["data"]["components"].contains("models") && health["data"]["components"]["models"]["status"] == "healthy";
+  if (!models || !fs::exists(sample)) GTEST_SKIP() << "face models or " << sample << " missing";
+  // A group photo held still: several faces in every frame.
+  std::string clip = media_->path() + "/group.mp4";
+  ASSERT_TRUE(run("ffmpeg -v error -y -loop 1 -framerate 10 -i " + sample + " -t 20 -vf scale=960:-2 -c:v libx264 "
+                  "-preset ultrafast -pix_fmt yuv420p " + clip + " < /dev/null"));
+  auto made = client().post_json("/api/v1/cameras", {{"name", "group"}, {"source", clip}, {"camera_type", "file"}, {"is_active", true},
+                                                     {"detection", {{"fps_limit", 5.0}, {"min_face_size", 2048}}}}, admin_);
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string sid = std::to_string(made.json()["data"]["camera"]["id"].get<int64_t>());
+  auto stats = [&] { return client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"]["stats"]; };
+  auto live_faces = [&]() -> int {  // faces in the latest analysed frame, -1 when none cached
+    auto r = client().get("/api/v1/detections/live?camera_id=" + sid, admin_).json();
+    const Json& results = r["data"]["results"];
+    return results.is_array() && !results.empty() ? int(results[0]["detections"].size()) : -1;
+  };
+  // No face is 2048 px wide: frames are analysed, nothing is found.
+  ASSERT_TRUE(wait_for([&] { return stats().value("frames_processed", 0) >= 10; }, std::chrono::seconds(30))) << stats().dump();
+  Json before = stats();
+  EXPECT_EQ(before["faces_detected"], 0) << before.dump();
+
+  auto put = client().put_json("/api/v1/cameras/" + sid, {{"detection", {{"min_face_size", 24}, {"max_faces_per_frame", 1}}}}, admin_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.json()["data"]["camera"]["detection"]["max_faces_per_frame"], 1);
+  ASSERT_TRUE(wait_for([&] { return live_faces() == 1; }, std::chrono::seconds(20))) << stats().dump();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_LE(live_faces(), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  put = client().put_json("/api/v1/cameras/" + sid, {{"name", "group, renamed"}, {"detection", {{"max_faces_per_frame", 20}}}}, admin_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  ASSERT_TRUE(wait_for([&] { return live_faces() >= 2; }, std::chrono::seconds(20))) << "the photo has several faces";
+  Json after = stats();
+  EXPECT_EQ(after["name"], "group, renamed");
+  EXPECT_EQ(after["state"], "live");
+  EXPECT_EQ(after["started_at"], before["started_at"]) << "the session was restarted";
+  EXPECT_EQ(after["state_since"], before["state_since"]) << "the camera left live";
+  EXPECT_EQ(after["reconnections"], before["reconnections"]);
+  EXPECT_GT(after["frames_processed"].get<int64_t>(), before["frames_processed"].get<int64_t>());
+  EXPECT_GT(after["faces_detected"].get<int64_t>(), 0);
+
+  // A new source is a new stream: that edit restarts the session.
+  std::string clip2 = media_->path() + "/group2.mp4";
+  fs::copy_file(clip, clip2, fs::copy_options::overwrite_existing);
+  put = client().put_json("/api/v1/cameras/" + sid, {{"source", clip2}}, admin_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  ASSERT_TRUE(wait_for([&] { return stats().value("started_at", int64_t{0}) != after["started_at"].get<int64_t>(); },
+                       std::chrono::seconds(10))) << stats().dump();
+  client().del("/api/v1/cameras/" + sid, admin_);
+}
+
 // Issue 4 §4/§5 and issue 5: a person enrolled while standing in front of a camera is named
 // on that camera's OPEN track (same track id) within seconds, the track's sighting gets the
 // person, and deleting the person turns the live track unknown again. The camera loops a

@@ -151,6 +151,72 @@ TEST(CameraManager, AnalysesTracksAndReportsPerCamera) {
   EXPECT_EQ(j["width"], 64);
 }
 
+namespace {
+// Records the limits each analysis was given.
+class LimitsRecordingAnalyzer : public FixedFaceAnalyzer {
+ public:
+  AnalysisResult analyze_live(const Frame& frame, const AnalysisHooks& hooks) override {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(hooks.limits);
+    }
+    return analyze(frame);
+  }
+  DetectionLimits last() {
+    std::lock_guard lock(mu);
+    return seen.empty() ? DetectionLimits{} : seen.back();
+  }
+  std::mutex mu;
+  std::vector<DetectionLimits> seen;
+};
+}  // namespace
+
+// A camera's detection settings reach every analysis, and an edit of them (or of its name or
+// fps limit) applies to the running session: the source is not reopened, the session not
+// restarted. A changed source still needs the restart (reconfigure says false).
+TEST(CameraManager, DetectionLimitsReachTheAnalyzerAndAnEditKeepsTheStream) {
+  auto analyzer = std::make_shared<LimitsRecordingAnalyzer>();
+  auto sink = std::make_shared<RecordingSink>();
+  PipelineConfig cfg;
+  cfg.inference_threads = 1;
+  CameraManager mgr(cfg, analyzer, sink, {});
+  std::atomic<int> opened{0};
+  mgr.set_source_factory([&](const CameraConfig&) -> Result<std::unique_ptr<FrameSource>> {
+    ++opened;
+    return std::unique_ptr<FrameSource>(std::make_unique<FakeSource>(5, 0));
+  });
+  CameraConfig c{.id = 1, .name = "door", .type = "rtsp", .url = "rtsp://cam/a", .fps_limit = 50};
+  c.limits = {0.8f, 40.f, 3};
+  ASSERT_TRUE(mgr.start_camera(c).ok());
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= 5; }, 5s));
+  EXPECT_EQ(analyzer->last(), (DetectionLimits{0.8f, 40.f, 3}));
+  Json before = mgr.stats(1);
+
+  CameraConfig edited = c;
+  edited.name = "front door";
+  edited.limits = {0.5f, 96.f, 1};
+  edited.fps_limit = 20;
+  ASSERT_TRUE(mgr.reconfigure(edited));
+  size_t at_edit = sink->result_count(1);
+  ASSERT_TRUE(wait_until([&] { return sink->result_count(1) >= at_edit + 5 && analyzer->last() == edited.limits; }, 5s));
+  Json after = mgr.stats(1);
+  EXPECT_EQ(opened, 1) << "the source was reopened";
+  EXPECT_EQ(after["name"], "front door");
+  EXPECT_EQ(after["fps_limit"], 20.0);
+  EXPECT_EQ(after["started_at"], before["started_at"]);
+  EXPECT_GE(after["frames_processed"].get<int>(), before["frames_processed"].get<int>());
+
+  CameraConfig moved = edited;
+  moved.url = "rtsp://cam/b";
+  EXPECT_FALSE(mgr.reconfigure(moved));
+  CameraConfig analysis_off = edited;
+  analysis_off.detection_enabled = false;
+  EXPECT_FALSE(mgr.reconfigure(analysis_off));
+  EXPECT_FALSE(mgr.reconfigure(CameraConfig{.id = 2, .type = "rtsp"})) << "not running";
+  mgr.stop_all();
+  EXPECT_EQ(opened, 1);
+}
+
 TEST(CameraManager, ReidentifiesOpenTracksWithinASecondOfAGalleryChange) {
   // The gallery as RecognitionService exposes it: a lookup and a generation counter, both
   // read from pool threads while the "API" thread (this test) edits the gallery.

@@ -29,11 +29,12 @@ export const CAMERA_TYPES: { value: CameraType; label: string; placeholder: stri
   { value: 'file', label: 'File', placeholder: 'clip.mp4 (under storage.media_dir)', credentials: false },
 ];
 
+/** The server's defaults for a camera's detection (CameraService::detection_defaults). */
 export const DEFAULT_DETECTION: DetectionSettings = {
   enabled: true,
   fps_limit: 5,
-  min_face_size: 40,
-  confidence_threshold: 0.5,
+  min_face_size: 24,
+  confidence_threshold: 0.6,
   max_faces_per_frame: 20,
 };
 
@@ -219,10 +220,12 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
         <Field label="FPS limit" name="fps_limit" error={fe('detection.fps_limit', 'fps_limit')}>
           {(p) => <input {...p} type="number" step="1" value={v.detection.fps_limit} onChange={(e) => setDet('fps_limit', Number(e.target.value))} />}
         </Field>
-        <Field label="Minimum face size (px)" name="min_face_size" error={fe('detection.min_face_size', 'min_face_size')}>
+        <Field label="Minimum face size (px)" name="min_face_size" error={fe('detection.min_face_size', 'min_face_size')}
+          hint="Faces smaller than this are not looked for; a larger value makes detection cheaper.">
           {(p) => <input {...p} type="number" step="1" value={v.detection.min_face_size} onChange={(e) => setDet('min_face_size', Number(e.target.value))} />}
         </Field>
-        <Field label="Confidence threshold" name="confidence_threshold" error={fe('detection.confidence_threshold', 'confidence_threshold')}>
+        <Field label="Confidence threshold" name="confidence_threshold" error={fe('detection.confidence_threshold', 'confidence_threshold')}
+          hint="Detector score a face needs. Detection changes apply to a running camera without reconnecting it.">
           {(p) => <input {...p} type="number" step="0.05" value={v.detection.confidence_threshold} onChange={(e) => setDet('confidence_threshold', Number(e.target.value))} />}
         </Field>
         <Field label="Max faces per frame" name="max_faces_per_frame" error={fe('detection.max_faces_per_frame', 'max_faces_per_frame')}>
