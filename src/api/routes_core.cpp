@@ -294,8 +294,10 @@ void add_core_routes(ApiApp& app) {
 
   // ---- system ----
   r.add({V::get, "/api/v1/system/config", viewer, "system", "Run-time settings", nullptr,
-         obj({{"config", services::SystemConfigService::schema()}}), {}, false, false, "application/json",
-         [&c](Request&) { return json_ok({{"config", c.system_config.get()}}); }});
+         obj({{"config", services::SystemConfigService::schema()}, {"descriptions", kObj}}), {}, false, false, "application/json",
+         [&c](Request&) {
+           return json_ok({{"config", c.system_config.get()}, {"descriptions", services::SystemConfigService::descriptions()}});
+         }});
   r.add({V::put, "/api/v1/system/config", admin, "system", "Change run-time settings (typed, ranged; unknown keys rejected)",
          services::SystemConfigService::schema(), obj({{"config", kObj}}), {}, false, false, "application/json", [&c](Request& req) {
            auto body = json_body(req);

@@ -175,6 +175,7 @@ int run_serve(const GlobalOptions& o) {
   services::CameraService cameras(*data->store, audit, data->secrets.seal_key, cfg->storage.media_dir);
   services::PersonService persons(*data->store, audit, data->blobs);
   services::SystemConfigService system_config(*data->store, audit);
+  cameras.system_config = [&system_config] { return system_config.get(); };  // a new camera's detection defaults
   obs::SystemSampler sampler(data->root);
 
   if (auto pw = services::bootstrap_admin(*data->store, data->root)) {

@@ -42,7 +42,9 @@ class CameraService {
   // Creates the demo camera the first time only (a flag remembers that it existed).
   std::optional<int64_t> ensure_demo_camera(const std::string& clip_path);
 
-  static Json detection_defaults();
+  // A new camera's detection settings: the system configuration's samplingRate,
+  // detectionThreshold, minFaceSize and maxFacesPerFrame when system_config is set.
+  Json detection_defaults() const;
   // By value: list handlers move each record in, so its JSON columns are not copied.
   Json to_json(store::CameraRecord c) const;
   const std::string& media_dir() const { return media_dir_; }
@@ -52,6 +54,8 @@ class CameraService {
   // Live session statistics for to_json's "stats" (null when not running); set by the live
   // runtime, which owns the cameras' sessions.
   std::function<Json(int64_t id)> stats_for;
+  // The run-time system configuration (SystemConfigService::get), for detection_defaults().
+  std::function<Json()> system_config;
 
  private:
   // Fills `c` from `body` (create: required fields enforced); returns validation errors.

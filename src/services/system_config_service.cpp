@@ -14,20 +14,39 @@ Json SystemConfigService::defaults() {
 }
 
 Json SystemConfigService::schema() {
+  // Each description says what reads the key today; "not used yet" where nothing does.
+  auto num = [](double lo, double hi, const char* what) {
+    return Json{{"type", "number"}, {"minimum", lo}, {"maximum", hi}, {"description", what}};
+  };
+  auto integer = [](int lo, int hi, const char* what) {
+    return Json{{"type", "integer"}, {"minimum", lo}, {"maximum", hi}, {"description", what}};
+  };
+  auto boolean = [](const char* what) { return Json{{"type", "boolean"}, {"description", what}}; };
   return {{"type", "object"},
           {"additionalProperties", false},
           {"properties",
-           {{"detectionThreshold", {{"type", "number"}, {"minimum", 0.05}, {"maximum", 0.99}}},
-            {"recognitionConfidence", {{"type", "number"}, {"minimum", 0.0}, {"maximum", 1.0}}},
-            {"samplingRate", {{"type", "integer"}, {"minimum", 1}, {"maximum", 60}}},
-            {"performanceMode", {{"type", "string"}, {"enum", {"fast", "balanced", "high_accuracy"}}}},
-            {"maxFacesPerFrame", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}}},
-            {"minFaceSize", {{"type", "integer"}, {"minimum", 8}, {"maximum", 2048}}},
-            {"livenessEnabled", {{"type", "boolean"}}},
-            {"snapshotRetentionDays", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}},
-            {"eventRetentionDays", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}},
-            {"unknownPersonAlerts", {{"type", "boolean"}}},
-            {"timezoneOffsetMinutes", {{"type", "integer"}, {"minimum", -720}, {"maximum", 840}}}}}};
+           {{"detectionThreshold", num(0.05, 0.99, "Detector score a face needs: the default of a new camera's "
+                                                   "detection settings (each camera's own value applies to it)")},
+            {"recognitionConfidence", num(0.0, 1.0, "Not used yet: recognition uses the thresholds calibrated per model "
+                                                    "(recognition.* in argus.yaml, docs/accuracy.md)")},
+            {"samplingRate", integer(1, 60, "Analysed frames per second: the default fps limit of a new camera")},
+            {"performanceMode", {{"type", "string"}, {"enum", {"fast", "balanced", "high_accuracy"}},
+                                 {"description", "Not used yet: the models and their settings come from argus.yaml"}}},
+            {"maxFacesPerFrame", integer(1, 500, "Largest faces analysed per frame: the default of a new camera")},
+            {"minFaceSize", integer(8, 2048, "Smallest face looked for, in pixels: the default of a new camera "
+                                             "(larger is cheaper)")},
+            {"livenessEnabled", boolean("Not used yet: live analysis runs no liveness check")},
+            {"snapshotRetentionDays", integer(1, 3650, "Not used yet: snapshots are kept until deleted")},
+            {"eventRetentionDays", integer(1, 3650, "Not used yet: sightings are kept until deleted")},
+            {"unknownPersonAlerts", boolean("Not used yet: no alert is raised for unknown persons")},
+            {"timezoneOffsetMinutes", integer(-720, 840, "Offset from UTC, in minutes, of the days that attendance counts")}}}};
+}
+
+Json SystemConfigService::descriptions() {
+  Json out = Json::object();
+  const Json s = schema();
+  for (auto& [key, spec] : s["properties"].items()) out[key] = spec["description"];
+  return out;
 }
 
 Json SystemConfigService::get() {
@@ -65,7 +84,6 @@ Result<Json> SystemConfigService::put(const Json& body, const auth::Principal& w
     result = get();
   }
   audit_.record(who, "update", "system_config", "", client, "success", {{"changes", changes}});
-  if (on_change) on_change(result);
   return result;
 }
 

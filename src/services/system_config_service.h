@@ -1,6 +1,7 @@
 #pragma once
 // Run-time system settings (seed 000 "System Management"): typed keys with ranges, stored
-// in the database, changed by admins, read by the pipeline. Unknown keys are rejected.
+// in the database, changed by admins. Unknown keys are rejected. What reads each key is in its
+// schema description (some are kept for work not built yet and say so).
 #include <functional>
 #include <mutex>
 
@@ -17,9 +18,8 @@ class SystemConfigService {
   Json get();  // defaults overlaid with stored values
   Result<Json> put(const Json& body, const auth::Principal& who, const std::string& client);
   static Json defaults();
-  static Json schema();  // JSON Schema for OpenAPI
-  // Observers of a change (the pipeline applies thresholds at once).
-  std::function<void(const Json& config)> on_change;
+  static Json schema();        // JSON Schema for OpenAPI, with a description per key
+  static Json descriptions();  // key -> its schema description
 
  private:
   store::Store& store_;

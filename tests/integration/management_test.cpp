@@ -124,6 +124,34 @@ TEST(System, StatusHealthMetricsOpenApi) {
   EXPECT_NE(docs.body.find("/api/v1/cameras/{id}/settings"), std::string::npos);
 }
 
+// The system configuration's detection keys are a new camera's detection defaults; what each
+// key does is described in the response (the System page shows it under the field).
+TEST(System, DetectionKeysAreTheDefaultsOfANewCamera) {
+  ArgusServer s;
+  auto c = s.client();
+  std::string admin = s.admin_token();
+  auto cfg = c.get("/api/v1/system/config", admin).json()["data"];
+  for (auto& [key, _] : cfg["config"].items())
+    EXPECT_TRUE(cfg["descriptions"].contains(key) && cfg["descriptions"][key].is_string()) << key;
+  auto put = c.put_json("/api/v1/system/config",
+                        {{"samplingRate", 8}, {"detectionThreshold", 0.75}, {"minFaceSize", 48}, {"maxFacesPerFrame", 6}}, admin);
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto made = c.post_json("/api/v1/cameras", {{"name", "gate"}, {"source", "rtsp://10.0.0.1/x"}, {"camera_type", "rtsp"}}, admin);
+  ASSERT_EQ(made.status, 201) << made.body;
+  Json det = made.json()["data"]["camera"]["detection"];
+  EXPECT_EQ(det["fps_limit"], 8);
+  EXPECT_DOUBLE_EQ(det["confidence_threshold"].get<double>(), 0.75);
+  EXPECT_EQ(det["min_face_size"], 48);
+  EXPECT_EQ(det["max_faces_per_frame"], 6);
+  EXPECT_EQ(det["enabled"], true);
+  // A camera's own values win; the ones it leaves out come from the system configuration.
+  auto own = c.post_json("/api/v1/cameras", {{"name", "own"}, {"source", "rtsp://10.0.0.2/x"}, {"camera_type", "rtsp"},
+                                             {"detection", {{"min_face_size", 64}}}}, admin);
+  ASSERT_EQ(own.status, 201) << own.body;
+  EXPECT_EQ(own.json()["data"]["camera"]["detection"]["min_face_size"], 64);
+  EXPECT_EQ(own.json()["data"]["camera"]["detection"]["max_faces_per_frame"], 6);
+}
+
 TEST(Audit, EveryChangeIsRecordedWithFilters) {
   ArgusServer s;
   auto c = s.client();

@@ -33,11 +33,13 @@ interface FieldProps {
 export function Field({ label, name, error, hint, children }: FieldProps) {
   const id = `f-${name.replace(/[^a-z0-9_-]/gi, '-')}-${useId().replace(/:/g, '')}`;
   const errId = `${id}-err`;
+  const hintId = `${id}-hint`;
+  const describedBy = error ? errId : hint ? hintId : undefined;
   return (
     <div className={`field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      {children?.({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? errId : undefined })}
-      {hint && !error && <small className="hint">{hint}</small>}
+      {children?.({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
+      {hint && !error && <small className="hint" id={hintId}>{hint}</small>}
       {error && (
         <small className="field-error" id={errId} role="alert">
           {error}

@@ -2,7 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CameraForm, cameraPayload, DEFAULT_DETECTION, discoveryAction, formFromCamera, ONVIF_RTSP_NOTE, patchCameras } from './CamerasPage';
+import { CameraForm, cameraPayload, DEFAULT_DETECTION, detectionDefaults, discoveryAction, formFromCamera, ONVIF_RTSP_NOTE, patchCameras } from './CamerasPage';
 import { fail, mockFetch, ok, renderAt, signIn } from '../test/util';
 import { LiveSocketContext } from '../live/LiveContext';
 import type { LiveSocket, WsMessage } from '../live/socket';
@@ -26,8 +26,35 @@ describe('CameraForm', () => {
     expect(screen.getByLabelText('Source')).toHaveAccessibleDescription('rtsp sources must start with rtsp://');
     expect(screen.getByLabelText('FPS limit')).toHaveAccessibleDescription('must be between 1 and 30');
     expect(onSaved).not.toHaveBeenCalled();
-    const body = JSON.parse(String(f.mock.calls[0][1]!.body));
+    const post = f.mock.calls.find((c) => c[1]?.method === 'POST')!;
+    const body = JSON.parse(String(post[1]!.body));
     expect(body).toMatchObject({ camera_type: 'rtsp', source: 'http://nope', detection: { enabled: true } });
+  });
+
+  it("starts a new camera from the system configuration's detection defaults", async () => {
+    const f = mockFetch((method, url) => {
+      if (url.startsWith('/api/v1/system/config'))
+        return ok({ config: { samplingRate: 8, detectionThreshold: 0.75, minFaceSize: 48, maxFacesPerFrame: 6, performanceMode: 'fast' } });
+      if (method === 'POST') return ok({ camera: { id: 3, name: 'Gate' } });
+      return undefined;
+    });
+    const onSaved = vi.fn();
+    renderAt(<CameraForm onSaved={onSaved} onCancel={() => {}} />);
+    expect(await screen.findByDisplayValue('48')).toBe(screen.getByLabelText('Minimum face size (px)'));
+    expect(screen.getByLabelText('FPS limit')).toHaveValue(8);
+    expect(screen.getByLabelText('Confidence threshold')).toHaveValue(0.75);
+    expect(screen.getByLabelText('Max faces per frame')).toHaveValue(6);
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Name'), 'Gate');
+    await user.type(screen.getByLabelText('Source'), 'rtsp://h/s');
+    await user.click(screen.getByRole('button', { name: 'Add camera' }));
+    const post = f.mock.calls.find((c) => c[1]?.method === 'POST')!;
+    expect(JSON.parse(String(post[1]!.body)).detection).toEqual({ enabled: true, fps_limit: 8, confidence_threshold: 0.75, min_face_size: 48, max_faces_per_frame: 6 });
+  });
+
+  it('keeps the built-in detection defaults when the system configuration cannot be read', () => {
+    expect(detectionDefaults(null)).toEqual(DEFAULT_DETECTION);
+    expect(detectionDefaults({ samplingRate: 'x', minFaceSize: 30 })).toEqual({ ...DEFAULT_DETECTION, min_face_size: 30 });
   });
 
   it('shows credential fields only for types that use them', async () => {
@@ -113,7 +140,7 @@ describe('discovery', () => {
     expect(discoveryAction({ type: 'onvif', name: '', source: 'http://10.0.0.9/onvif/device_service' })).toMatchObject({ initial: { name: '10.0.0.9', source: 'rtsp://10.0.0.9:554/' } });
     expect(discoveryAction({ type: 'onvif', name: 'v6', source: 'http://[fe80::1]:80/onvif/device_service' })).toMatchObject({ initial: { source: 'rtsp://[fe80::1]:554/' } });
     expect(discoveryAction({ type: 'usb', name: 'HD Webcam', source: '/dev/video0' })).toEqual({
-      kind: 'add', body: { name: 'HD Webcam', source: '/dev/video0', camera_type: 'usb', detection: DEFAULT_DETECTION },
+      kind: 'add', body: { name: 'HD Webcam', source: '/dev/video0', camera_type: 'usb' },
     });
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ApiError } from '../api/client';
 import type { Camera, CameraType, DetectionSettings, DiscoveredCamera } from '../api/types';
@@ -37,6 +37,17 @@ export const DEFAULT_DETECTION: DetectionSettings = {
   confidence_threshold: 0.6,
   max_faces_per_frame: 20,
 };
+
+/** A new camera's detection settings: the system configuration's defaults (GET /system/config), as the server fills them. */
+export function detectionDefaults(config: Record<string, unknown> | null | undefined): DetectionSettings {
+  const d = { ...DEFAULT_DETECTION };
+  const pick = (key: string) => (config && typeof config[key] === 'number' ? (config[key] as number) : undefined);
+  d.fps_limit = pick('samplingRate') ?? d.fps_limit;
+  d.confidence_threshold = pick('detectionThreshold') ?? d.confidence_threshold;
+  d.min_face_size = pick('minFaceSize') ?? d.min_face_size;
+  d.max_faces_per_frame = pick('maxFacesPerFrame') ?? d.max_faces_per_frame;
+  return d;
+}
 
 export interface CameraFormValues {
   name: string;
@@ -120,8 +131,24 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
   const [busy, setBusy] = useState(false);
   const type = CAMERA_TYPES.find((t) => t.value === v.camera_type) ?? CAMERA_TYPES[0];
   const set = <K extends keyof CameraFormValues>(k: K, val: CameraFormValues[K]) => setV((p) => ({ ...p, [k]: val }));
-  const setDet = <K extends keyof DetectionSettings>(k: K, val: DetectionSettings[K]) =>
+  const detTouched = useRef(false); // the user's own values win over the defaults arriving late
+  const setDet = <K extends keyof DetectionSettings>(k: K, val: DetectionSettings[K]) => {
+    detTouched.current = true;
     setV((p) => ({ ...p, detection: { ...p.detection, [k]: val } }));
+  };
+  // A new camera starts from the system configuration's detection defaults (System page).
+  useEffect(() => {
+    if (camera || initial?.detection) return;
+    const ctl = new AbortController();
+    api
+      .get<{ config: Record<string, unknown> }>('/system/config', undefined, ctl.signal)
+      .then((r) => {
+        if (!detTouched.current) setV((p) => ({ ...p, detection: detectionDefaults(r.data.config) }));
+      })
+      .catch(() => {}); // the built-in defaults stay
+    return () => ctl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -264,7 +291,8 @@ export function discoveryAction(d: DiscoveredCamera):
       note: ONVIF_RTSP_NOTE,
     };
   }
-  return { kind: 'add', body: { name: d.name || d.source, source: d.source, camera_type: d.type, detection: DEFAULT_DETECTION } };
+  // No detection settings: the server gives the camera the system configuration's defaults.
+  return { kind: 'add', body: { name: d.name || d.source, source: d.source, camera_type: d.type } };
 }
 
 function Discovery({ onAdded, onConfigure }: { onAdded(c: Camera): void; onConfigure(initial: Partial<CameraFormValues>, note: string): void }) {

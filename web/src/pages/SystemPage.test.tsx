@@ -30,7 +30,10 @@ function routes(role: 'admin' | 'viewer', onPut?: (body: unknown) => Response | 
     if (url.startsWith('/api/v1/system/status')) return ok({ performance: { cpuUsage: 12, memoryUsage: 40, gpuUsage: null, diskUsage: 70 }, process: { rss_bytes: 1048576, threads: 4, uptime_s: 3700 } });
     if (url.startsWith('/api/v1/cameras')) return ok({ cameras: [{ id: 1, name: 'Lobby', status: 'live', type: 'rtsp', source: 's', stats: { frames_captured: 100, frames_dropped: 2, avg_fps: 9.5, latency_ms: 41 } }] });
     if (url.startsWith('/api/v1/models')) return ok({ models: [{ id: 'yunet', task: 'detection', active: true }] });
-    if (url === '/api/v1/system/config' && method === 'GET') return ok({ config: { detectionThreshold: 0.6, performanceMode: 'balanced', livenessEnabled: false } });
+    if (url === '/api/v1/system/config' && method === 'GET') return ok({
+        config: { detectionThreshold: 0.6, performanceMode: 'balanced', livenessEnabled: false },
+        descriptions: { detectionThreshold: 'the default of a new camera', livenessEnabled: 'Not used yet: no liveness check' },
+      });
     if (url === '/api/v1/system/config' && method === 'PUT') return onPut?.(JSON.parse(String(init!.body)));
     return undefined;
   });
@@ -64,6 +67,9 @@ describe('SystemPage', () => {
     routes('viewer');
     renderAt(<AuthProvider><SystemPage /></AuthProvider>);
     expect(await screen.findByLabelText('Detection threshold')).toHaveAttribute('readonly');
+    // What each key does (or that nothing reads it yet) is shown under it.
+    expect(screen.getByLabelText('Detection threshold')).toHaveAccessibleDescription('the default of a new camera');
+    expect(screen.getByText('Not used yet: no liveness check')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Save configuration' })).toBeNull();
     expect(screen.getByLabelText('detection')).toBeDisabled();
   });

@@ -189,7 +189,12 @@ export function configDiff(orig: Record<string, unknown>, next: Record<string, u
 }
 
 function ConfigEditor({ isAdmin }: { isAdmin: boolean }) {
-  const { data, error, reload } = useAsync((s) => api.get<{ config: Record<string, unknown> }>('/system/config', undefined, s).then((r) => r.data.config ?? {}), []);
+  const { data: loaded, error, reload } = useAsync(
+    (s) => api.get<{ config: Record<string, unknown>; descriptions?: Record<string, string> }>('/system/config', undefined, s).then((r) => r.data),
+    [],
+  );
+  const data = loaded?.config;
+  const descriptions = loaded?.descriptions ?? {};
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [raw, setRaw] = useState(false);
   const [text, setText] = useState('');
@@ -269,10 +274,11 @@ function ConfigEditor({ isAdmin }: { isAdmin: boolean }) {
                       <input type="checkbox" name={k} checked={!!v} disabled={!isAdmin} onChange={(e) => set(k, e.target.checked)} /> {humanizeKey(k)}
                     </label>
                     {fe && <small className="field-error" role="alert">{fe}</small>}
+                    {!fe && descriptions[k] && <small className="hint">{descriptions[k]}</small>}
                   </div>
                 );
               return (
-                <Field key={k} label={humanizeKey(k)} name={k} error={fe}>
+                <Field key={k} label={humanizeKey(k)} name={k} error={fe} hint={descriptions[k]}>
                   {(p) =>
                     CONFIG_ENUMS[k] ? (
                       <select {...p} value={String(v)} disabled={!isAdmin} onChange={(e) => set(k, e.target.value)}>
