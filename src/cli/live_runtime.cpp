@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "events/event_json.h"
 #include "obs/metrics.h"
+#include "services/retention.h"
 
 namespace argus::cli {
 
@@ -230,9 +231,15 @@ Json LiveRuntime::camera_stats(int64_t id) const {
 void LiveRuntime::watch_alerts() {
   pthread_setname_np(pthread_self(), "argus-alerts");
   constexpr auto kAlertInterval = std::chrono::seconds(2);
+  constexpr int64_t kRetentionIntervalMs = 3'600'000;
+  int64_t next_retention_ms = 0;
   std::unique_lock lock(alert_mu_);
   while (!alert_cv_.wait_for(lock, kAlertInterval, [this] { return alert_stop_; })) {
     lock.unlock();
+    if (now_unix_ms() >= next_retention_ms) {
+      apply_retention();
+      next_retention_ms = now_unix_ms() + kRetentionIntervalMs;
+    }
     try {
       std::vector<events::CameraSnapshot> cams;
       for (const auto& s : manager_->list_stats()) cams.push_back(events::CameraSnapshot::from_stats(s));
@@ -254,6 +261,20 @@ void LiveRuntime::watch_alerts() {
       spdlog::warn("alerts: {}", e.what());
     }
     lock.lock();
+  }
+}
+
+void LiveRuntime::apply_retention() {
+  try {
+    auto r = services::apply_retention(ctx_.store, deps_.blob_dir, ctx_.system_config.get(), now_unix_ms());
+    auto& reg = obs::Registry::global();
+    const char* help = "History removed by the retention settings (eventRetentionDays, snapshotRetentionDays)";
+    reg.counter("argus_retention_deleted_total", help, {{"kind", "sighting"}}).inc(double(r.sightings_deleted));
+    reg.counter("argus_retention_deleted_total", help, {{"kind", "snapshot"}}).inc(double(r.snapshots_deleted));
+    if (r.sightings_deleted || r.snapshots_deleted)
+      spdlog::info("retention: {} sighting(s) and {} snapshot file(s) deleted", r.sightings_deleted, r.snapshots_deleted);
+  } catch (const std::exception& e) {
+    spdlog::warn("retention: {}", e.what());
   }
 }
 

@@ -67,7 +67,10 @@ class LiveRuntime {
   void on_state(CameraId id, SessionState s, const std::string& detail);
   Json camera_stats(int64_t id) const;
   Json performance() const;
-  void watch_alerts();  // alert thread: AlertMonitor::update every kAlertIntervalMs
+  // Housekeeping thread: AlertMonitor::update every 2 s, and the history's retention
+  // (services/retention.h) at the first pass and hourly after.
+  void watch_alerts();
+  void apply_retention();
 
   LiveDeps deps_;
   api::AppContext& ctx_;

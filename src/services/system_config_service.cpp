@@ -36,8 +36,10 @@ Json SystemConfigService::schema() {
             {"minFaceSize", integer(8, 2048, "Smallest face looked for, in pixels: the default of a new camera "
                                              "(larger is cheaper)")},
             {"livenessEnabled", boolean("Not used yet: live analysis runs no liveness check")},
-            {"snapshotRetentionDays", integer(1, 3650, "Not used yet: snapshots are kept until deleted")},
-            {"eventRetentionDays", integer(1, 3650, "Not used yet: sightings are kept until deleted")},
+            {"snapshotRetentionDays", integer(1, 3650, "Days a sighting keeps its snapshot picture (checked hourly; "
+                                                       "the sighting itself stays)")},
+            {"eventRetentionDays", integer(1, 3650, "Days sightings are kept, with their snapshots (checked hourly; "
+                                                    "attendance is kept)")},
             {"unknownPersonAlerts", boolean("Not used yet: no alert is raised for unknown persons")},
             {"timezoneOffsetMinutes", integer(-720, 840, "Offset from UTC, in minutes, of the days that attendance counts")}}}};
 }

@@ -106,6 +106,11 @@ struct SightingRecord {
   std::string snapshot_path;
 };
 
+struct PrunedSightings {
+  size_t rows = 0;
+  std::vector<std::string> snapshot_paths;  // the non-empty ones
+};
+
 struct AttendanceRecord {
   int64_t person_id = 0;
   std::string person_name;

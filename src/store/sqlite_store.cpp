@@ -608,6 +608,12 @@ class SqliteStore final : public Store {
       return r.id;
     });
   }
+  PrunedSightings delete_sightings_before(int64_t cutoff) override {
+    return prune_sightings(cutoff, "DELETE FROM sightings WHERE last_seen < ?");
+  }
+  PrunedSightings clear_snapshots_before(int64_t cutoff) override {
+    return prune_sightings(cutoff, "UPDATE sightings SET snapshot_path='' WHERE last_seen < ? AND snapshot_path != ''");
+  }
   std::optional<SightingRecord> sighting(int64_t id) override {
     return read([&](Db& db) -> std::optional<SightingRecord> {
       auto s = db.prepare(std::string("SELECT ") + kSightingCols + kSightingFrom + " WHERE s.id=?");
@@ -685,6 +691,19 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Runs `sql` (one parameter: the cutoff) on the sightings last seen before the cutoff, and
+  // returns the rows it changed and the snapshot paths those rows had.
+  PrunedSightings prune_sightings(int64_t cutoff, const char* sql) {
+    return write_tx([&](Db& db) {
+      PrunedSightings out;
+      auto q = db.prepare("SELECT snapshot_path FROM sightings WHERE last_seen < ? AND snapshot_path != ''");
+      q.bind(1, cutoff);
+      while (q.step()) out.snapshot_paths.push_back(q.text(0));
+      db.prepare(sql).bind(1, cutoff).exec();
+      out.rows = static_cast<size_t>(db.changes());
+      return out;
+    });
+  }
   void bind_camera(Stmt& s, const CameraRecord& c) {
     s.bind(1, c.name).bind(2, c.source_masked).bind_blob(3, c.source_sealed.data(), c.source_sealed.size())
         .bind(4, int64_t{c.has_credentials}).bind(5, c.camera_type).bind(6, c.status).bind(7, c.width)

@@ -79,6 +79,12 @@ class Store {
   virtual int64_t upsert_sighting(const SightingRecord& s) = 0;  // id 0: insert
   virtual std::optional<SightingRecord> sighting(int64_t id) = 0;
   virtual Page<SightingRecord> list_sightings(const PageRequest& p, const SightingFilter& f) = 0;
+  // Retention. Deletes the sightings last seen before the cutoff (unix ms): rows deleted and
+  // their snapshot paths, for the caller to delete the files.
+  virtual PrunedSightings delete_sightings_before(int64_t last_seen_before_ms) = 0;
+  // Clears the snapshot of the sightings last seen before the cutoff (the sightings stay):
+  // rows changed and the paths cleared.
+  virtual PrunedSightings clear_snapshots_before(int64_t last_seen_before_ms) = 0;
   virtual void record_attendance(int64_t person_id, const std::string& date, int64_t when, int64_t camera_id) = 0;
   virtual std::vector<AttendanceRecord> attendance(const std::optional<std::string>& date_from,
                                                    const std::optional<std::string>& date_to,

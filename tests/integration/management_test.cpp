@@ -5,8 +5,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "argus_server.h"
+#include "core/time.h"
+#include "store/store.h"
 
 using namespace argus_test;
 
@@ -150,6 +153,53 @@ TEST(System, DetectionKeysAreTheDefaultsOfANewCamera) {
   ASSERT_EQ(own.status, 201) << own.body;
   EXPECT_EQ(own.json()["data"]["camera"]["detection"]["min_face_size"], 64);
   EXPECT_EQ(own.json()["data"]["camera"]["detection"]["max_faces_per_frame"], 6);
+}
+
+// Retention end to end: sightings older than eventRetentionDays are gone (with their snapshot
+// files) and older snapshots are dropped, at the server's first housekeeping pass after start.
+TEST(System, RetentionDeletesOldSightingsAndSnapshots) {
+  namespace fs = std::filesystem;
+  ArgusServer s;
+  std::string admin = s.admin_token();
+  ASSERT_EQ(s.client().put_json("/api/v1/system/config", {{"eventRetentionDays", 10}, {"snapshotRetentionDays", 3}}, admin).status, 200);
+  s.stop_and_check();
+  // History as the live pipeline writes it, aged: rows in the database, pictures under blobs/.
+  const int64_t day = 86'400'000, now = argus::now_unix_ms();
+  std::string blobs = s.data_dir() + "/blobs";
+  fs::create_directories(blobs + "/snapshots/7");
+  std::map<std::string, int64_t> ids;
+  {
+    auto store = argus::store::open_sqlite_store(s.data_dir() + "/argus.db");
+    for (auto [name, age] : {std::pair{"fresh", 1}, {"stale_picture", 5}, {"expired", 20}}) {
+      argus::store::SightingRecord r;
+      r.camera_id = 7;
+      r.track_id = age;
+      r.last_seen = now - age * day;
+      r.first_seen = r.last_seen - 5000;
+      r.best_confidence = 0.9;
+      r.id = store->upsert_sighting(r);
+      r.snapshot_path = "snapshots/7/" + std::to_string(r.id) + ".jpg";
+      std::ofstream(blobs + "/" + r.snapshot_path) << "jpeg";
+      store->upsert_sighting(r);
+      ids[name] = r.id;
+    }
+  }
+  s.start();
+  admin = s.admin_token();
+  auto c = s.client();
+  auto get = [&](const std::string& name) { return c.get("/api/v1/detections/" + std::to_string(ids[name]), admin); };
+  for (int i = 0; i < 75 && get("expired").status != 404; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(get("expired").status, 404) << get("expired").body;
+  EXPECT_FALSE(fs::exists(blobs + "/snapshots/7/" + std::to_string(ids["expired"]) + ".jpg"));
+  auto stale = get("stale_picture").json()["data"]["detection"];
+  EXPECT_TRUE(stale["snapshot_url"].is_null()) << stale.dump();
+  EXPECT_FALSE(fs::exists(blobs + "/snapshots/7/" + std::to_string(ids["stale_picture"]) + ".jpg"));
+  auto fresh = get("fresh").json()["data"]["detection"];
+  EXPECT_TRUE(fresh["snapshot_url"].is_string()) << fresh.dump();
+  EXPECT_TRUE(fs::exists(blobs + "/snapshots/7/" + std::to_string(ids["fresh"]) + ".jpg"));
+  auto metrics = c.get("/metrics").body;
+  EXPECT_NE(metrics.find("argus_retention_deleted_total{kind=\"sighting\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("argus_retention_deleted_total{kind=\"snapshot\"} 2"), std::string::npos);
 }
 
 TEST(Audit, EveryChangeIsRecordedWithFilters) {
