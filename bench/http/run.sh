@@ -3,12 +3,12 @@
 #   GET /api/v1/cameras?per_page=20 with 500 cameras stored, 64 connections,
 # against POST /api/v1/auth/login (argon2id: slow on purpose), and, in the same run, against
 # GET /health as the baseline (the cheapest route: no auth, no SQL) so the figure is a ratio.
-# Usage: bench/http/run.sh [seconds] [connections]   (needs build/argus, wrk, jq, curl)
+# Usage: [ARGUS_BIN=path] bench/http/run.sh [seconds] [connections]   (needs build/argus, wrk, jq, curl)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
 CONNS=${2:-64}
-BIN=build/argus
+BIN=${ARGUS_BIN:-build/argus}
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 $BIN serve --data "$tmp/data" --port 0 --host 127.0.0.1 --log-level warn --set vision.warmup_runs=1 \

@@ -1,6 +1,6 @@
 // pipeline_bench [--clip PATH] [--cameras 1,2,3,4,6,8,10] [--seconds 30] [--fps-limit 5]
 //                [--inference-threads K] [--frame-threads K] [--embed-recheck-ms MS] [--detector ID]
-//                [--no-analyzer]
+//                [--min-face PX] [--no-analyzer]
 // Issue 4 §10 "throughput", in one process, one command:
 // 1. Reference: `ffmpeg -threads 1 -i CLIP -an -f null -` (decode only) and our FfmpegSource
 //    on a file at full speed on one thread, both as frames per CPU-second.
@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
   int frame_threads = 0;  // vision.frame_threads (the default)
   std::string detector = "auto";  // vision.detector (the default)
   bool with_analyzer = true;
+  float min_face = -1;  // each camera's detection.min_face_size; < 0: vision.min_face_size
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
     if (a == "--no-analyzer") {
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
     else if (a == "--inference-threads") inference_threads = std::stoi(v);
     else if (a == "--frame-threads") frame_threads = std::stoi(v);
     else if (a == "--detector") detector = v;
+    else if (a == "--min-face") min_face = std::stof(v);
     else if (a == "--embed-recheck-ms") embed_recheck_ms = std::stoll(v);
     else if (a == "--cameras") {
       cams.clear();
@@ -180,7 +182,8 @@ int main(int argc, char** argv) {
       for (std::string t; std::getline(ss, t, ',');) cams.push_back(std::stoi(t));
     } else {
       std::cerr << "usage: pipeline_bench [--clip PATH] [--cameras 1,2,4] [--seconds 30] [--fps-limit 5] "
-                   "[--inference-threads K] [--frame-threads K] [--embed-recheck-ms MS] [--detector ID] [--no-analyzer]\n";
+                   "[--inference-threads K] [--frame-threads K] [--embed-recheck-ms MS] [--detector ID] [--min-face PX] "
+                   "[--no-analyzer]\n";
       return 2;
     }
   }
@@ -266,6 +269,7 @@ int main(int argc, char** argv) {
       c.type = "rtsp";
       c.url = server.url("cam" + std::to_string(i));
       c.fps_limit = fps_limit;
+      c.limits.min_face_size = min_face;
       (void)mgr.start_camera(c);
     }
     auto deadline = SteadyClock::now() + 30s;
