@@ -147,7 +147,6 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
       })
       .catch(() => {}); // the built-in defaults stay
     return () => ctl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   async function submit(e: FormEvent) {
