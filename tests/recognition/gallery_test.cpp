@@ -96,7 +96,16 @@ StressCounts stress(Gallery& g, size_t dim, int writers, int searchers, SearchMo
         ++searches;
       }
     });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // At least 1.5 s of contention, and on until enough of both kinds of work overlapped (a
+  // loaded CI machine may get through fewer in 1.5 s); 30 s at most, so a real stall still
+  // shows up as too few writes or searches.
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto ran = std::chrono::steady_clock::now() - start;
+    const bool enough = (writers == 0 || writes >= 200) && (searchers == 0 || searches >= 20);
+    if ((ran >= std::chrono::milliseconds(1500) && enough) || ran >= std::chrono::seconds(30)) break;
+  }
   stop = true;
   for (auto& t : threads) t.join();
   return {searches.load(), failures.load(), writes.load()};
