@@ -46,6 +46,8 @@ struct EncodedPacket {
 };
 using PacketHook = std::function<void(const EncodedPacket&)>;
 
+// A new field that shapes the stream must also be compared in CameraSession::reconfigure
+// (src/pipeline/camera_session.cpp), or an edit of it will not restart the camera.
 struct SourceOptions {
   // rtsp: "tcp" (default, survives NAT and packet loss) or "udp".
   std::string rtsp_transport = "tcp";
