@@ -294,9 +294,13 @@ void add_core_routes(ApiApp& app) {
 
   // ---- system ----
   r.add({V::get, "/api/v1/system/config", viewer, "system", "Run-time settings", nullptr,
-         obj({{"config", services::SystemConfigService::schema()}, {"descriptions", kObj}}), {}, false, false, "application/json",
-         [&c](Request&) {
-           return json_ok({{"config", c.system_config.get()}, {"descriptions", services::SystemConfigService::descriptions()}});
+         obj({{"config", services::SystemConfigService::schema()}, {"descriptions", kObj}, {"camera_defaults", kObj}}), {}, false,
+         false, "application/json", [&c](Request&) {
+           // camera_defaults: what a new camera gets from this configuration, for the camera
+           // form to start from (the mapping lives in CameraService only).
+           return json_ok({{"config", c.system_config.get()},
+                           {"descriptions", services::SystemConfigService::descriptions()},
+                           {"camera_defaults", {{"detection", c.cameras.detection_defaults()}}}});
          }});
   r.add({V::put, "/api/v1/system/config", admin, "system", "Change run-time settings (typed, ranged; unknown keys rejected)",
          services::SystemConfigService::schema(), obj({{"config", kObj}}), {}, false, false, "application/json", [&c](Request& req) {

@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "events/event_json.h"
 #include "obs/metrics.h"
+#include "services/live_camera_config.h"
 #include "services/retention.h"
 
 namespace argus::cli {
@@ -151,29 +152,7 @@ void LiveRuntime::start_camera(int64_t id, bool restart) {
   auto cam = ctx_.store.camera(id);
   auto src = ctx_.cameras.source(id);
   if (!cam) return;
-  CameraConfig c;
-  c.id = id;
-  c.name = cam->name;
-  c.type = cam->camera_type;
-  c.url = src ? src->url : "";
-  const Json& det = cam->detection.is_object() ? cam->detection : Json::object();
-  const Json& set = cam->settings.is_object() ? cam->settings : Json::object();
-  c.fps_limit = det.contains("fps_limit") && det["fps_limit"].is_number() ? det["fps_limit"].get<double>()
-                                                                        : manager_->default_fps_limit();
-  c.detection_enabled = !det.contains("enabled") || !det["enabled"].is_boolean() || det["enabled"].get<bool>();
-  // The camera's own detection settings (CameraService validated their ranges).
-  if (det.contains("confidence_threshold") && det["confidence_threshold"].is_number())
-    c.limits.min_confidence = det["confidence_threshold"].get<float>();
-  if (det.contains("min_face_size") && det["min_face_size"].is_number())
-    c.limits.min_face_size = det["min_face_size"].get<float>();
-  if (det.contains("max_faces_per_frame") && det["max_faces_per_frame"].is_number_integer())
-    c.limits.max_faces = det["max_faces_per_frame"].get<int>();
-  if (c.type == "file") {
-    // A file camera behaves like a live one: paced in real time, looping unless told not to.
-    c.source.realtime = true;
-    c.source.loop = !set.contains("loop") || !set["loop"].is_boolean() || set["loop"].get<bool>();
-  }
-  if (set.contains("rtsp_transport") && set["rtsp_transport"].is_string()) c.source.rtsp_transport = set["rtsp_transport"];
+  CameraConfig c = services::live_camera_config(*cam, src ? src->url : "", manager_->default_fps_limit());
   if (!restart && manager_->reconfigure(c)) return;
   Status st = manager_->start_camera(c);
   if (!st) {

@@ -122,9 +122,13 @@ Status CameraService::apply(store::CameraRecord& c, const Json& body, bool creat
   auto source = v.str("source", creating && !(type && *type == "websocket"), 0, 2000);
   auto username = v.str("username", false, 0, 200);
   auto password = v.str("password", false, 0, 200);
-  auto width = v.integer("resolution_width", false, 16, 16384);
-  auto height = v.integer("resolution_height", false, 16, 16384);
-  auto fps = v.integer("fps", false, 1, 240);
+  // The capture format: what a USB device is asked for (live_camera_config), 0 for "what the
+  // source delivers"; network streams and files choose their own, so for them it is only kept.
+  auto width = v.integer("resolution_width", false, 0, 16384);
+  auto height = v.integer("resolution_height", false, 0, 16384);
+  auto fps = v.integer("fps", false, 0, 240);
+  for (auto [key, value] : {std::pair{"resolution_width", width}, {"resolution_height", height}})
+    if (value && *value > 0 && *value < 16) v.add(key, "must be 0 (as the source delivers) or at least 16");
   auto settings = v.object("settings", false);
   auto detection = v.object("detection", false);
   auto location = v.object("location", false);
@@ -134,6 +138,7 @@ Status CameraService::apply(store::CameraRecord& c, const Json& body, bool creat
 
   if (name) c.name = *name;
   if (type) c.camera_type = *type;
+  if (creating && c.camera_type == "usb") c.width = c.height = c.fps = 0;  // the device's default unless asked
   if (width) c.width = static_cast<int>(*width);
   if (height) c.height = static_cast<int>(*height);
   if (fps) c.fps = static_cast<int>(*fps);

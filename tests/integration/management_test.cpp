@@ -139,6 +139,10 @@ TEST(System, DetectionKeysAreTheDefaultsOfANewCamera) {
   auto put = c.put_json("/api/v1/system/config",
                         {{"samplingRate", 8}, {"detectionThreshold", 0.75}, {"minFaceSize", 48}, {"maxFacesPerFrame", 6}}, admin);
   ASSERT_EQ(put.status, 200) << put.body;
+  // What the camera form starts from: the server's own mapping, not a copy of it in the web app.
+  Json offered = c.get("/api/v1/system/config", admin).json()["data"]["camera_defaults"]["detection"];
+  EXPECT_EQ(offered, Json({{"enabled", true}, {"fps_limit", 8}, {"confidence_threshold", 0.75}, {"min_face_size", 48},
+                           {"max_faces_per_frame", 6}}));
   auto made = c.post_json("/api/v1/cameras", {{"name", "gate"}, {"source", "rtsp://10.0.0.1/x"}, {"camera_type", "rtsp"}}, admin);
   ASSERT_EQ(made.status, 201) << made.body;
   Json det = made.json()["data"]["camera"]["detection"];
@@ -147,6 +151,7 @@ TEST(System, DetectionKeysAreTheDefaultsOfANewCamera) {
   EXPECT_EQ(det["min_face_size"], 48);
   EXPECT_EQ(det["max_faces_per_frame"], 6);
   EXPECT_EQ(det["enabled"], true);
+  EXPECT_EQ(det, offered);
   // A camera's own values win; the ones it leaves out come from the system configuration.
   auto own = c.post_json("/api/v1/cameras", {{"name", "own"}, {"source", "rtsp://10.0.0.2/x"}, {"camera_type", "rtsp"},
                                              {"detection", {{"min_face_size", 64}}}}, admin);

@@ -47,6 +47,10 @@ export interface CameraStats {
   downtime_ms?: number;
   bandwidth_kbps?: number;
   last_error?: string | null;
+  faces_detected?: number;
+  /** the size of the decoded frames (0 before the first frame) */
+  width?: number;
+  height?: number;
 }
 
 export interface Camera {

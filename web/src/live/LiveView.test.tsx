@@ -176,7 +176,7 @@ describe('live filters', () => {
         return ok({
           camera: {
             id: 5, name: 'Gate', type: 'rtsp', status: 'live', source: 'x',
-            stats: { frames_captured: 12345, frames_processed: 2400, frames_dropped: 7, detections_missed: 3, reconnections: 2, downtime_s: 125.4, bandwidth_kbps: 1830.6, last_error: 'RTSP timeout', avg_fps: 24.9 },
+            stats: { frames_captured: 12345, frames_processed: 2400, frames_dropped: 7, detections_missed: 3, reconnections: 2, downtime_s: 125.4, bandwidth_kbps: 1830.6, last_error: 'RTSP timeout', avg_fps: 24.9, width: 1920, height: 1080, faces_detected: 4321 },
           },
         });
       return undefined;
@@ -187,7 +187,7 @@ describe('live filters', () => {
     expect(screen.getByRole('link', { name: '← All cameras' })).toHaveAttribute('href', '/cameras');
     const stats = screen.getByTestId('camera-stats');
     expect(await within(stats).findByText((12345).toLocaleString())).toBeInTheDocument();
-    for (const t of [(2400).toLocaleString(), '7', '3', '2', '2 min 05 s', '1831 kbit/s', 'RTSP timeout']) expect(within(stats).getByText(t)).toBeInTheDocument();
+    for (const t of [(2400).toLocaleString(), '7', '3', '2', '2 min 05 s', '1831 kbit/s', 'RTSP timeout', '1920 × 1080', (4321).toLocaleString()]) expect(within(stats).getByText(t)).toBeInTheDocument();
     expect(sock.subs.at(-1)).toEqual({ camera_id: 5, video: { fps: 10, width: 960 } });
     const { fireEvent } = await import('@testing-library/react');
     fireEvent.change(screen.getByLabelText('Minimum confidence'), { target: { value: '0.6' } });

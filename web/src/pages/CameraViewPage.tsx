@@ -70,10 +70,12 @@ export function CameraStatsList({ stats }: { stats?: CameraStats }) {
   const downtime = s.downtime_s ?? (s.downtime_ms !== undefined ? s.downtime_ms / 1000 : undefined);
   return (
     <dl className="kv" aria-label="Camera statistics" data-testid="camera-stats">
+      <dt>Stream resolution</dt><dd data-testid="stream-resolution">{s.width && s.height ? `${s.width} × ${s.height}` : '–'}</dd>
       <dt>Frames captured</dt><dd data-testid="frames-captured">{count(s.frames_captured)}</dd>
       <dt>Frames processed</dt><dd>{count(s.frames_processed)}</dd>
       <dt>Frames dropped</dt><dd>{count(s.frames_dropped)}</dd>
       <dt>Detections missed</dt><dd>{count(s.detections_missed)}</dd>
+      <dt>Faces detected</dt><dd>{count(s.faces_detected)}</dd>
       <dt>Reconnections</dt><dd>{count(s.reconnections)}</dd>
       <dt>Downtime</dt><dd>{fmtDuration(downtime)}</dd>
       <dt>Bandwidth</dt><dd>{s.bandwidth_kbps !== undefined ? `${s.bandwidth_kbps.toFixed(0)} kbit/s` : '–'}</dd>

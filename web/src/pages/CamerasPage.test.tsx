@@ -2,7 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CameraForm, cameraPayload, DEFAULT_DETECTION, detectionDefaults, discoveryAction, formFromCamera, ONVIF_RTSP_NOTE, patchCameras } from './CamerasPage';
+import { CameraForm, cameraPayload, DEFAULT_DETECTION, discoveryAction, formFromCamera, newCameraDetection, ONVIF_RTSP_NOTE, patchCameras } from './CamerasPage';
 import { fail, mockFetch, ok, renderAt, signIn } from '../test/util';
 import { LiveSocketContext } from '../live/LiveContext';
 import type { LiveSocket, WsMessage } from '../live/socket';
@@ -34,7 +34,10 @@ describe('CameraForm', () => {
   it("starts a new camera from the system configuration's detection defaults", async () => {
     const f = mockFetch((method, url) => {
       if (url.startsWith('/api/v1/system/config'))
-        return ok({ config: { samplingRate: 8, detectionThreshold: 0.75, minFaceSize: 48, maxFacesPerFrame: 6, performanceMode: 'fast' } });
+        return ok({
+          config: { samplingRate: 8, detectionThreshold: 0.75, minFaceSize: 48, maxFacesPerFrame: 6, performanceMode: 'fast' },
+          camera_defaults: { detection: { enabled: true, fps_limit: 8, confidence_threshold: 0.75, min_face_size: 48, max_faces_per_frame: 6 } },
+        });
       if (method === 'POST') return ok({ camera: { id: 3, name: 'Gate' } });
       return undefined;
     });
@@ -52,9 +55,30 @@ describe('CameraForm', () => {
     expect(JSON.parse(String(post[1]!.body)).detection).toEqual({ enabled: true, fps_limit: 8, confidence_threshold: 0.75, min_face_size: 48, max_faces_per_frame: 6 });
   });
 
-  it('keeps the built-in detection defaults when the system configuration cannot be read', () => {
-    expect(detectionDefaults(null)).toEqual(DEFAULT_DETECTION);
-    expect(detectionDefaults({ samplingRate: 'x', minFaceSize: 30 })).toEqual({ ...DEFAULT_DETECTION, min_face_size: 30 });
+  it("keeps the built-in detection defaults where the server's answer is missing or mistyped", () => {
+    expect(newCameraDetection(null)).toEqual(DEFAULT_DETECTION);
+    expect(newCameraDetection({})).toEqual(DEFAULT_DETECTION);
+    const odd = { camera_defaults: { detection: { fps_limit: 'x', min_face_size: 30, extra: 1 } } } as unknown as Parameters<typeof newCameraDetection>[0];
+    expect(newCameraDetection(odd)).toEqual({ ...DEFAULT_DETECTION, min_face_size: 30 });
+  });
+
+  it('asks for a capture format only for USB cameras, blank meaning the device default', async () => {
+    mockFetch(() => undefined);
+    renderAt(<CameraForm onSaved={() => {}} onCancel={() => {}} />);
+    expect(screen.queryByLabelText('Capture width (px)')).toBeNull();
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText('Type'), 'usb');
+    expect(screen.getByLabelText('Capture width (px)')).toHaveAccessibleDescription(/nearest size and rate it supports/);
+    expect(screen.getByLabelText('Capture height (px)')).toBeInTheDocument();
+    expect(screen.getByLabelText('Capture fps')).toBeInTheDocument();
+
+    const usb = { ...formFromCamera(), camera_type: 'usb' as const, source: '/dev/video0' };
+    expect(cameraPayload(usb)).toMatchObject({ resolution_width: 0, resolution_height: 0, fps: 0 });
+    expect(cameraPayload({ ...usb, resolution_width: '1280', resolution_height: '720', fps: '30' })).toMatchObject({
+      resolution_width: 1280,
+      resolution_height: 720,
+      fps: 30,
+    });
   });
 
   it('shows credential fields only for types that use them', async () => {
@@ -68,9 +92,11 @@ describe('CameraForm', () => {
   it('omits empty credentials and numbers from the payload', () => {
     const v = { ...formFromCamera(), name: ' Gate ', source: 'rtsp://h/s', fps: '12' };
     const p = cameraPayload(v);
-    expect(p).toMatchObject({ name: 'Gate', fps: 12 });
+    expect(p).toMatchObject({ name: 'Gate' });
     expect(p).not.toHaveProperty('password');
+    // an RTSP camera sends its own format: nothing to ask for
     expect(p).not.toHaveProperty('resolution_width');
+    expect(p).not.toHaveProperty('fps');
   });
 });
 

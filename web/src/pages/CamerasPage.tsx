@@ -38,14 +38,13 @@ export const DEFAULT_DETECTION: DetectionSettings = {
   max_faces_per_frame: 20,
 };
 
-/** A new camera's detection settings: the system configuration's defaults (GET /system/config), as the server fills them. */
-export function detectionDefaults(config: Record<string, unknown> | null | undefined): DetectionSettings {
-  const d = { ...DEFAULT_DETECTION };
-  const pick = (key: string) => (config && typeof config[key] === 'number' ? (config[key] as number) : undefined);
-  d.fps_limit = pick('samplingRate') ?? d.fps_limit;
-  d.confidence_threshold = pick('detectionThreshold') ?? d.confidence_threshold;
-  d.min_face_size = pick('minFaceSize') ?? d.min_face_size;
-  d.max_faces_per_frame = pick('maxFacesPerFrame') ?? d.max_faces_per_frame;
+/** A new camera's detection settings: the server's answer in GET /system/config `camera_defaults` (CameraService::detection_defaults), over the built-in ones. */
+export function newCameraDetection(answer: { camera_defaults?: { detection?: Partial<DetectionSettings> } } | null | undefined): DetectionSettings {
+  const d: DetectionSettings = { ...DEFAULT_DETECTION };
+  const given = answer?.camera_defaults?.detection ?? {};
+  for (const k of Object.keys(d) as (keyof DetectionSettings)[]) {
+    if (typeof given[k] === typeof d[k]) (d as unknown as Record<string, unknown>)[k] = given[k];
+  }
   return d;
 }
 
@@ -98,12 +97,13 @@ export function cameraPayload(v: CameraFormValues) {
   };
   if (v.username) body.username = v.username;
   if (v.password) body.password = v.password;
-  const w = num(v.resolution_width);
-  const h = num(v.resolution_height);
-  const fps = num(v.fps);
-  if (w !== undefined) body.resolution_width = w;
-  if (h !== undefined) body.resolution_height = h;
-  if (fps !== undefined) body.fps = fps;
+  // The capture format is asked of USB devices only (network streams and files send their own);
+  // blank there means the device's default (0).
+  if (v.camera_type === 'usb') {
+    body.resolution_width = num(v.resolution_width) ?? 0;
+    body.resolution_height = num(v.resolution_height) ?? 0;
+    body.fps = num(v.fps) ?? 0;
+  }
   if (v.site || v.floor || v.zone) body.location = { site: v.site, floor: v.floor, zone: v.zone };
   return body;
 }
@@ -141,9 +141,9 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
     if (camera || initial?.detection) return;
     const ctl = new AbortController();
     api
-      .get<{ config: Record<string, unknown> }>('/system/config', undefined, ctl.signal)
+      .get<{ camera_defaults?: { detection?: Partial<DetectionSettings> } }>('/system/config', undefined, ctl.signal)
       .then((r) => {
-        if (!detTouched.current) setV((p) => ({ ...p, detection: detectionDefaults(r.data.config) }));
+        if (!detTouched.current) setV((p) => ({ ...p, detection: newCameraDetection(r.data) }));
       })
       .catch(() => {}); // the built-in defaults stay
     return () => ctl.abort();
@@ -219,15 +219,24 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
             </Field>
           </>
         )}
-        <Field label="Width (px)" name="resolution_width" error={fe('resolution_width', 'resolution.width')}>
-          {(p) => <input {...p} inputMode="numeric" value={v.resolution_width} onChange={(e) => set('resolution_width', e.target.value)} />}
-        </Field>
-        <Field label="Height (px)" name="resolution_height" error={fe('resolution_height', 'resolution.height')}>
-          {(p) => <input {...p} inputMode="numeric" value={v.resolution_height} onChange={(e) => set('resolution_height', e.target.value)} />}
-        </Field>
-        <Field label="Capture fps" name="fps" error={fe('fps')}>
-          {(p) => <input {...p} inputMode="decimal" value={v.fps} onChange={(e) => set('fps', e.target.value)} />}
-        </Field>
+        {v.camera_type === 'usb' && (
+          <>
+            <Field
+              label="Capture width (px)"
+              name="resolution_width"
+              error={fe('resolution_width', 'resolution.width')}
+              hint="Asked of the device, whose driver picks the nearest size and rate it supports. Leave the three empty for the device's default."
+            >
+              {(p) => <input {...p} inputMode="numeric" value={v.resolution_width} onChange={(e) => set('resolution_width', e.target.value)} />}
+            </Field>
+            <Field label="Capture height (px)" name="resolution_height" error={fe('resolution_height', 'resolution.height')}>
+              {(p) => <input {...p} inputMode="numeric" value={v.resolution_height} onChange={(e) => set('resolution_height', e.target.value)} />}
+            </Field>
+            <Field label="Capture fps" name="fps" error={fe('fps')}>
+              {(p) => <input {...p} inputMode="numeric" value={v.fps} onChange={(e) => set('fps', e.target.value)} />}
+            </Field>
+          </>
+        )}
         <Field label="Site" name="site" error={fe('location.site')}>
           {(p) => <input {...p} value={v.site} onChange={(e) => set('site', e.target.value)} />}
         </Field>

@@ -1,0 +1,98 @@
+// A stored camera as the live pipeline sees it: CameraService writes the record from a
+// request body, live_camera_config reads it (real SQLite store).
+#include "services/live_camera_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "services/audit_service.h"
+#include "services/camera_service.h"
+#include "test_util.h"
+
+using namespace argus;
+
+namespace {
+
+class LiveCameraConfig : public ::testing::Test {
+ protected:
+  void SetUp() override { store = store::open_sqlite_store(dir.path() + "/t.db", 2); }
+  store::CameraRecord create(const Json& body) {
+    auto c = cameras->create(body, admin, "test");
+    EXPECT_TRUE(static_cast<bool>(c)) << (c ? "" : c.error().message);
+    return c ? *c : store::CameraRecord{};
+  }
+  CameraConfig live(const store::CameraRecord& c) {
+    auto src = cameras->source(c.id);
+    EXPECT_TRUE(src.has_value());
+    return services::live_camera_config(*store->camera(c.id), src ? src->url : "", 5);
+  }
+  argus_test::TempDir dir;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<services::AuditService> audit;
+  std::unique_ptr<services::CameraService> cameras;
+  auth::Principal admin{1, "admin", auth::Role::admin, {}, "", 0};
+
+ public:
+  void init() {
+    audit = std::make_unique<services::AuditService>(*store);
+    cameras = std::make_unique<services::CameraService>(*store, *audit, std::string(32, 'k'), dir.path());
+  }
+};
+
+TEST_F(LiveCameraConfig, AUsbCameraAsksTheDeviceForItsStoredSizeAndRateOnlyWhenSet) {
+  init();
+  // Created without a format: the device's default, nothing requested.
+  auto plain = create({{"name", "webcam"}, {"camera_type", "usb"}, {"source", "/dev/video0"}});
+  EXPECT_EQ(plain.width, 0);
+  EXPECT_EQ(plain.fps, 0);
+  CameraConfig c = live(plain);
+  EXPECT_EQ(c.url, "/dev/video0");
+  EXPECT_EQ(c.source.video_size, "");
+  EXPECT_EQ(c.source.framerate, "");
+
+  auto sized = create({{"name", "desk"}, {"camera_type", "usb"}, {"source", "/dev/video1"},
+                       {"resolution_width", 1280}, {"resolution_height", 720}, {"fps", 30}});
+  c = live(sized);
+  EXPECT_EQ(c.source.video_size, "1280x720");
+  EXPECT_EQ(c.source.framerate, "30");
+
+  // An edit back to 0 returns the choice to the device.
+  auto edited = cameras->update(sized.id, {{"resolution_width", 0}, {"resolution_height", 0}, {"fps", 0}}, admin, "test");
+  ASSERT_TRUE(static_cast<bool>(edited));
+  c = live(*edited);
+  EXPECT_EQ(c.source.video_size, "");
+  EXPECT_EQ(c.source.framerate, "");
+
+  // 1..15 px is no size at all: refused with the field named, the record unchanged.
+  auto bad = cameras->update(sized.id, {{"resolution_width", 8}}, admin, "test");
+  ASSERT_FALSE(static_cast<bool>(bad));
+  EXPECT_TRUE(bad.error().details.contains("resolution_width")) << bad.error().message;
+}
+
+TEST_F(LiveCameraConfig, NetworkStreamsKeepTheirOwnFormatAndCarryTheirDetectionSettings) {
+  init();
+  auto cam = create({{"name", "door"}, {"camera_type", "rtsp"}, {"source", "rtsp://10.0.0.5/stream1"},
+                     {"resolution_width", 1280}, {"resolution_height", 720}, {"fps", 15},
+                     {"settings", {{"rtsp_transport", "udp"}}},
+                     {"detection", {{"fps_limit", 2}, {"min_face_size", 48}, {"confidence_threshold", 0.7},
+                                    {"max_faces_per_frame", 3}, {"enabled", false}}}});
+  CameraConfig c = live(cam);
+  EXPECT_EQ(c.type, "rtsp");
+  EXPECT_EQ(c.source.video_size, "");  // an RTSP camera sends what it is configured to send
+  EXPECT_EQ(c.source.framerate, "");
+  EXPECT_EQ(c.source.rtsp_transport, "udp");
+  EXPECT_DOUBLE_EQ(c.fps_limit, 2);
+  EXPECT_FALSE(c.detection_enabled);
+  EXPECT_FLOAT_EQ(c.limits.min_face_size, 48);
+  EXPECT_FLOAT_EQ(c.limits.min_confidence, 0.7f);
+  EXPECT_EQ(c.limits.max_faces, 3);
+
+  std::ofstream(dir.path() + "/clip.mp4") << "not decoded here";
+  auto file = create({{"name", "clip"}, {"camera_type", "file"}, {"source", "clip.mp4"}, {"settings", {{"loop", false}}}});
+  c = live(file);
+  EXPECT_TRUE(c.source.realtime);
+  EXPECT_FALSE(c.source.loop);
+}
+
+}  // namespace
