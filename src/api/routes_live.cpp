@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "auth/crypto.h"
+#include "core/paths.h"
 #include "core/time.h"
 #include "events/event_json.h"
 #include "ingest/discovery.h"
@@ -243,8 +244,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
   r.add({V::get, "/api/v1/detections/{id}/snapshot", viewer, "detections", "The best face crop of a sighting (JPEG)", nullptr,
          nullptr, {{"token", "string", "access token (for <img>)"}}, false, true, "image/jpeg", [&c, &live](Request& req) {
            auto s = c.store.sighting(req.id_param());
-           if (!s || !req.principal->can_see_camera(s->camera_id) || s->snapshot_path.empty() ||
-               s->snapshot_path.find("..") != std::string::npos)
+           if (!s || !req.principal->can_see_camera(s->camera_id) || !is_contained_relative_path(s->snapshot_path))
              return json_error(404, "NOT_FOUND", "No snapshot for this detection");
            auto bytes = read_file(fs::path(live.blob_dir) / s->snapshot_path);
            if (!bytes) return json_error(404, "NOT_FOUND", "No snapshot for this detection");

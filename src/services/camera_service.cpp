@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "auth/crypto.h"
+#include "core/paths.h"
 #include "core/time.h"
 #include "core/validate.h"
 #include <set>
@@ -94,8 +95,7 @@ Status CameraService::check_source(const std::string& type, const std::string& s
     fs::path root = fs::weakly_canonical(fs::absolute(media_dir_), ec);
     fs::path p = fs::path(source).is_absolute() ? fs::path(source) : root / source;
     fs::path canon = fs::weakly_canonical(p, ec);
-    auto rel = canon.lexically_relative(root);
-    if (ec || rel.empty() || rel.native().rfind("..", 0) == 0) return bad("must be a file inside the media folder (" + media_dir_ + ")");
+    if (ec || !is_below(canon, root)) return bad("must be a file inside the media folder (" + media_dir_ + ")");
     if (!fs::is_regular_file(canon, ec)) return bad("file does not exist in the media folder");
     normalised = canon.string();
     return {};

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "core/paths.h"
+
 namespace argus::services {
 
 namespace {
@@ -20,10 +22,9 @@ size_t remove_files(const std::string& blob_dir, const std::vector<std::string>&
   namespace fs = std::filesystem;
   size_t removed = 0;
   for (const auto& rel : paths) {
-    fs::path p(rel);
-    if (p.is_absolute() || rel.find("..") != std::string::npos) continue;
+    if (!is_contained_relative_path(rel)) continue;
     std::error_code ec;
-    if (fs::remove(fs::path(blob_dir) / p, ec)) ++removed;
+    if (fs::remove(fs::path(blob_dir) / rel, ec)) ++removed;
   }
   return removed;
 }

@@ -16,6 +16,7 @@ extern "C" {
 #include <random>
 #include <set>
 
+#include "core/paths.h"
 #include "pipeline/camera_manager.h"
 #include "pipeline/video_job.h"
 #include "services/recognition_service.h"
@@ -66,11 +67,6 @@ Error bad_path(const std::string& why) {
   Error e = Error::make("VALIDATION_ERROR", "Invalid input data");
   e.details["path"].push_back(why);
   return e;
-}
-
-bool inside(const fs::path& p, const fs::path& root) {
-  auto rel = p.lexically_relative(root);
-  return !rel.empty() && rel != "." && *rel.begin() != "..";
 }
 
 // Upload file names keep a known video extension (some demuxers probe by it); anything
@@ -317,10 +313,10 @@ Result<std::string> VideoJobService::resolve_media_path(const std::string& path)
   Error forbidden = Error::make("FORBIDDEN", "The path must name a file inside the media folder (storage.media_dir)");
   fs::path real = fs::canonical(candidate, ec);  // follows every symlink
   if (ec) {
-    if (!inside(candidate.lexically_normal(), root)) return forbidden;
+    if (!is_below(candidate, root)) return forbidden;
     return bad_path("no such file in the media folder");
   }
-  if (!inside(real, root)) return forbidden;
+  if (!is_below(real, root)) return forbidden;
   if (!fs::is_regular_file(real, ec)) return bad_path("is not a regular file");
   return real.string();
 }
