@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthProvider } from '../auth/AuthContext';
@@ -35,6 +35,8 @@ function routes(role: 'admin' | 'viewer', onPut?: (body: unknown) => Response | 
         descriptions: { detectionThreshold: 'the default of a new camera', livenessEnabled: 'Not used yet: no liveness check' },
       });
     if (url === '/api/v1/system/config' && method === 'PUT') return onPut?.(JSON.parse(String(init!.body)));
+    if (url.startsWith('/api/v1/jobs/dead-letters'))
+      return ok({ dead_letters: [{ job_id: 'job-7f3a', callback_url: 'https://crm.example/hook', attempts: 5, last_error: 'HTTP 503', failed_at: '2026-11-24T10:00:00.000Z' }] });
     return undefined;
   });
 }
@@ -60,6 +62,10 @@ describe('SystemPage', () => {
     expect(await screen.findByText('must be between 0.05 and 0.99')).toBeInTheDocument();
     expect(thr).toHaveAttribute('aria-invalid', 'true');
     expect(sent).toEqual({ detectionThreshold: 7 });
+    // Callbacks the server gave up on are listed for admins.
+    const failed = await screen.findByRole('table', { name: 'Failed job callbacks' });
+    expect(await within(failed).findByText('job-7f3a')).toBeInTheDocument();
+    for (const t of ['https://crm.example/hook', '5', 'HTTP 503']) expect(within(failed).getByText(t)).toBeInTheDocument();
   });
 
   it('is read-only for viewers', async () => {
@@ -72,5 +78,6 @@ describe('SystemPage', () => {
     expect(screen.getByText('Not used yet: no liveness check')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Save configuration' })).toBeNull();
     expect(screen.getByLabelText('detection')).toBeDisabled();
+    expect(screen.queryByText('Failed job callbacks')).toBeNull(); // admin only (the API answers 403)
   });
 });

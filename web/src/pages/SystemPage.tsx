@@ -316,6 +316,50 @@ function ConfigEditor({ isAdmin }: { isAdmin: boolean }) {
   );
 }
 
+/** An async process-frame job whose callback failed every attempt (GET /jobs/dead-letters). */
+export interface DeadLetter {
+  job_id: string;
+  callback_url: string;
+  attempts: number;
+  last_error: string;
+  failed_at: string;
+}
+
+/** Admins: the callbacks the server gave up on (kept in memory, newest first), so an integrator's
+ * broken endpoint is seen here and not only in the log. */
+function FailedCallbacks() {
+  const { data, error, reload } = useAsync((s) => api.get<{ dead_letters: DeadLetter[] }>('/jobs/dead-letters', undefined, s).then((r) => r.data.dead_letters ?? []), []);
+  useInterval(reload, 30000);
+  return (
+    <section className="panel" aria-labelledby="dl-title">
+      <h2 id="dl-title">Failed job callbacks</h2>
+      <ErrorBanner error={error} />
+      {data && data.length === 0 && <p className="muted">None: every async job's callback was delivered (or had none).</p>}
+      {data && data.length > 0 && (
+        <div className="table-wrap">
+          <table aria-labelledby="dl-title">
+            <thead>
+              <tr><th>Failed at</th><th>Job</th><th>Callback URL</th><th>Attempts</th><th>Last error</th></tr>
+            </thead>
+            <tbody>
+              {data.map((d) => (
+                <tr key={`${d.job_id}-${d.failed_at}`}>
+                  <td>{fmtTime(d.failed_at)}</td>
+                  <td><code>{d.job_id}</code></td>
+                  <td className="wrap">{d.callback_url}</td>
+                  <td>{d.attempts}</td>
+                  <td>{d.last_error}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p className="muted">Async jobs are submitted to POST /api/v1/detections/process-frame with a callback_url; the list is kept in memory until the server restarts.</p>
+    </section>
+  );
+}
+
 export function SystemPage() {
   const { user } = useAuth();
   const isAdmin = hasRole(user, 'admin');
@@ -336,6 +380,7 @@ export function SystemPage() {
         <Models isAdmin={isAdmin} />
         <ConfigEditor isAdmin={isAdmin} />
       </div>
+      {isAdmin && <FailedCallbacks />}
     </section>
   );
 }
