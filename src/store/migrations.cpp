@@ -147,6 +147,13 @@ CREATE TABLE video_jobs (
 );
 CREATE INDEX idx_video_jobs_created ON video_jobs(created_at);
 )SQL"},
+      // A USB camera's size and rate became the format asked of its device (before, nothing
+      // was asked). Rows still holding the column defaults were never chosen by anyone: they
+      // become 0 (the device's default), so an upgraded camera captures as it did.
+      {4, "usb cameras keep their device's default format", R"SQL(
+UPDATE cameras SET resolution_width = 0, resolution_height = 0, fps = 0
+ WHERE camera_type = 'usb' AND resolution_width = 1920 AND resolution_height = 1080 AND fps = 25;
+)SQL"},
   };
   return all;
 }

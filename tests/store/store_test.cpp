@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
 #include "test_util.h"
 
 using namespace argus::store;
@@ -179,4 +181,35 @@ TEST_F(StoreContract, IdsOfDeletedRowsAreNeverReused) {
   // A failed create (duplicate username) leaves the store usable and ids still increasing.
   EXPECT_THROW(store->create_user({0, "new", "h", "viewer", {}, 0, 0, {}}), StoreError);
   EXPECT_GT(store->create_camera(c).id, third.id);
+}
+
+// An install at schema version 3 upgraded: USB cameras holding the untouched column defaults
+// (1920x1080 at 25, which asked nothing of the device before version 4) get 0 = the device's
+// default; a size someone typed, and other camera types, are kept.
+TEST(StoreMigrations, UsbCamerasWithTheOldDefaultsKeepCapturingAsBefore) {
+  argus_test::TempDir dir;
+  const std::string path = dir.path() + "/old.db";
+  {
+    argus::store::Db db(path);
+    db.exec("CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    for (const auto& m : sqlite_migrations()) {
+      if (m.version > 3) break;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?,?,1)").bind(1, m.version).bind(2, m.name).exec();
+    }
+    auto add = [&](int64_t id, const char* type, int w, int h, int fps) {
+      db.prepare("INSERT INTO cameras(id, name, source_masked, source_sealed, camera_type, resolution_width, resolution_height, fps,"
+                 " created_at, updated_at) VALUES(?, 'c', 's', x'00', ?, ?, ?, ?, 1, 1)")
+          .bind(1, id).bind(2, type).bind(3, w).bind(4, h).bind(5, fps).exec();
+    };
+    add(1, "usb", 1920, 1080, 25);
+    add(2, "usb", 1280, 720, 30);
+    add(3, "rtsp", 1920, 1080, 25);
+  }
+  auto store = open_sqlite_store(path, 1);
+  auto untouched = store->camera(1), chosen = store->camera(2), network = store->camera(3);
+  ASSERT_TRUE(untouched && chosen && network);
+  EXPECT_EQ(std::tie(untouched->width, untouched->height, untouched->fps), std::make_tuple(0, 0, 0));
+  EXPECT_EQ(std::tie(chosen->width, chosen->height, chosen->fps), std::make_tuple(1280, 720, 30));
+  EXPECT_EQ(std::tie(network->width, network->height, network->fps), std::make_tuple(1920, 1080, 25));
 }
