@@ -25,11 +25,13 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <shared_mutex>
 #include <thread>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/writer_preferring_mutex.h"
 #include "recognition/gallery.h"
 #include "recognition/image_decode.h"
 
@@ -313,6 +315,18 @@ void BM_HnswTop1(benchmark::State& state, size_t n) {
   for (auto _ : state) benchmark::DoNotOptimize(g->search(d->query(i++), 1, SearchMode::Hnsw));
 }
 
+// What every search pays for the gallery's lock: a shared lock and unlock, alone and with a
+// second thread doing the same (the worst case: nothing but locking). Baseline: glibc's
+// std::shared_mutex, which the gallery used before core/writer_preferring_mutex.h.
+template <class Mutex>
+void BM_SharedLock(benchmark::State& state) {
+  static Mutex mu;
+  for (auto _ : state) {
+    mu.lock_shared();
+    mu.unlock_shared();
+  }
+}
+
 cv::Mat frame1080() {
   cv::Mat m(1080, 1920, CV_8UC3);
   cv::randu(m, 0, 255);
@@ -356,6 +370,8 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("DecodeJpeg/1080p", BM_DecodeJpeg1080p)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("DecodeJpeg/1080p_to_640", BM_DecodeJpeg1080pTo640)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("SharedLock/std::shared_mutex", BM_SharedLock<std::shared_mutex>)->Threads(1)->Threads(2);
+  benchmark::RegisterBenchmark("SharedLock/writer_preferring", BM_SharedLock<argus::WriterPreferringSharedMutex>)->Threads(1)->Threads(2);
   // Fixed iteration counts: each benchmark function runs once, so the (slow) gallery set-up
   // outside the timed loop is paid once per case (once per size for the Top1 cases).
   struct Size {

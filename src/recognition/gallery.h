@@ -2,8 +2,9 @@
 // In-memory index of enrolled face embeddings for ONE embedder (one Gallery per embedder
 // id, since embeddings of different models are not comparable and differ in dimension).
 //
-// Concurrency: std::shared_mutex. Searches share the lock; add/remove/load take it
-// exclusively for microseconds (rows live in fixed-size chunks, so an append never moves
+// Concurrency: a writer-preferring shared mutex (core/writer_preferring_mutex.h; glibc's
+// std::shared_mutex let overlapping searches hold off an enrolment indefinitely). Searches
+// share the lock; add/remove/load take it exclusively for microseconds (rows live in fixed-size chunks, so an append never moves
 // existing rows and a delete moves one row); an HNSW build runs under the shared lock.
 // Copy-on-write snapshots were rejected: a 1M x 512 gallery is 2 GB, and copying it on
 // every enrolment is not an option.
@@ -39,6 +40,7 @@
 
 #include "core/result.h"
 #include "core/types.h"
+#include "core/writer_preferring_mutex.h"
 
 namespace argus {
 
@@ -200,7 +202,7 @@ class Gallery {
   // Lock order: write_mu_ (writers only, serialises them) then mu_ (shared for searches).
   // Holding write_mu_ lets a writer build the HNSW index under a shared mu_.
   std::mutex write_mu_;
-  mutable std::shared_mutex mu_;
+  mutable WriterPreferringSharedMutex mu_;
   std::vector<Chunk<float>> chunks_;               // kChunkRows x dim each
   std::vector<EmbeddingId> ids_;                   // per row
   std::vector<PersonId> persons_;                  // per row
