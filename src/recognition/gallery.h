@@ -4,8 +4,9 @@
 //
 // Concurrency: a writer-preferring shared mutex (core/writer_preferring_mutex.h; glibc's
 // std::shared_mutex let overlapping searches hold off an enrolment indefinitely). Searches
-// share the lock; add/remove/load take it exclusively for microseconds (rows live in fixed-size chunks, so an append never moves
-// existing rows and a delete moves one row); an HNSW build runs under the shared lock.
+// share the lock; add/remove/load take it exclusively for microseconds (rows live in
+// fixed-size chunks, so an append never moves existing rows and a delete moves one row); an
+// HNSW build runs under the shared lock.
 // Copy-on-write snapshots were rejected: a 1M x 512 gallery is 2 GB, and copying it on
 // every enrolment is not an option.
 //
