@@ -97,9 +97,10 @@ std::vector<Alert> AlertMonitor::update(const std::vector<CameraSnapshot>& camer
   for (const auto& cam : cameras) {
     running.insert(cam.id);
     const std::string offline_id = "camera_offline:" + std::to_string(cam.id);
-    if (cam.state == "live") {
+    if (cam.state == "live" || cam.state == "waiting") {
+      // waiting: a push camera nobody feeds is idle, not offline (CameraSession kWaiting).
       down_since_.erase(cam.id);
-      clear(offline_id, camera_label(cam) + " is live again", changes);
+      clear(offline_id, camera_label(cam) + (cam.state == "live" ? " is live again" : " is waiting for pushed frames"), changes);
     } else {
       // Reconnecting cycles connecting -> error -> connecting, each with a new state_since:
       // the outage began at the first of them.

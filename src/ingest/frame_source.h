@@ -24,6 +24,8 @@ class PushChannel;
 //   "IO_ERROR"     read error after opening
 //   "DECODE_ERROR" too many consecutive undecodable packets
 //   "INVALID_ARGUMENT" bad url / options
+//   "NO_PEER"      a push source: nothing is being pushed (no device or browser sending);
+//                  not a fault of the source, so the session waits instead of erroring
 namespace source_error {
 inline constexpr const char* kInterrupted = "INTERRUPTED";
 inline constexpr const char* kTimeout = "TIMEOUT";
@@ -32,6 +34,7 @@ inline constexpr const char* kOpenFailed = "OPEN_FAILED";
 inline constexpr const char* kIo = "IO_ERROR";
 inline constexpr const char* kDecode = "DECODE_ERROR";
 inline constexpr const char* kInvalid = "INVALID_ARGUMENT";
+inline constexpr const char* kNoPeer = "NO_PEER";
 }  // namespace source_error
 
 // One compressed packet, offered to an optional hook before decoding (later: PacketRing for

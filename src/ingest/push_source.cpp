@@ -1,5 +1,7 @@
 #include "ingest/push_source.h"
 
+#include <algorithm>
+
 #include <opencv2/imgcodecs.hpp>
 
 namespace argus {
@@ -66,12 +68,16 @@ void PushFrameSource::interrupt() {
 
 Result<Frame> PushFrameSource::read() {
   if (!channel_) return Error::make(source_error::kInvalid, "push source without a channel");
-  auto deadline = SteadyClock::now() + std::chrono::milliseconds(opt_.stall_timeout_ms);
+  // Nobody pushing is a push camera's idle state, not a fault: NO_PEER, after a short wait
+  // before this source's first frame (so a camera nobody feeds says so within a second) and
+  // after the stall timeout once frames came (so a slow pusher is not cut off between frames).
+  const int wait_ms = std::max(100, got_frame_ ? opt_.stall_timeout_ms : std::min(opt_.stall_timeout_ms, kFirstFrameWaitMs));
+  auto deadline = SteadyClock::now() + std::chrono::milliseconds(wait_ms);
   for (;;) {
     if (interrupted_) return Error::make(source_error::kInterrupted, "interrupted");
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0)
-      return Error::make(source_error::kTimeout, "no pushed frame for " + std::to_string(opt_.stall_timeout_ms) + " ms");
+      return Error::make(source_error::kNoPeer, "nothing pushed for " + std::to_string(wait_ms) + " ms");
     auto jpeg = channel_->pop_for(left, interrupted_);
     if (!jpeg) continue;
     auto received = SteadyClock::now();
@@ -84,6 +90,7 @@ Result<Frame> PushFrameSource::read() {
       continue;
     }
     bad_ = 0;
+    got_frame_ = true;
     f.seq = ++seq_;
     f.received = received;
     f.received_unix_ms = now_unix_ms();

@@ -47,8 +47,11 @@ class PushChannel {
   std::atomic<uint64_t> pushed_{0}, dropped_{0}, bytes_{0};
 };
 
+// read() answers NO_PEER when nothing is pushed (source_error): within kFirstFrameWaitMs
+// before the first frame, within stall_timeout_ms after it.
 class PushFrameSource final : public FrameSource {
  public:
+  static constexpr int kFirstFrameWaitMs = 1000;
   PushFrameSource(std::shared_ptr<PushChannel> channel, SourceOptions options);
   Status open() override;
   Result<Frame> read() override;
@@ -63,6 +66,7 @@ class PushFrameSource final : public FrameSource {
   std::atomic<uint64_t> bytes_{0};
   uint64_t seq_ = 0;
   int bad_ = 0;
+  bool got_frame_ = false;
 };
 
 // Decodes a JPEG (or any OpenCV-readable image) to BGR; empty Mat when it is not an image.

@@ -15,6 +15,7 @@ const char* to_string(SessionState s) {
     case SessionState::kLive: return "live";
     case SessionState::kError: return "error";
     case SessionState::kStopped: return "stopped";
+    case SessionState::kWaiting: return "waiting";
   }
   return "unknown";
 }
@@ -118,8 +119,13 @@ void CameraSession::set_state(SessionState s, const std::string& detail) {
       }
       c_.down_since = {};
       c_.ever_live = true;
-    } else if (s == SessionState::kStopped) {
-      // A stopped camera is not "down": close an open downtime interval.
+    } else if (s == SessionState::kStopped || s == SessionState::kWaiting) {
+      // A stopped or idle camera is not "down": close an open downtime interval.
+      if (s == SessionState::kWaiting) {  // nothing arrives: say so, and measure afresh
+        c_.fps = c_.kbps = 0;
+        c_.win_frames = c_.win_bytes = 0;
+        c_.win_start = {};
+      }
       if (c_.down_since != SteadyClock::time_point{}) c_.downtime += now - c_.down_since;
       c_.down_since = {};
     } else if (prev == SessionState::kLive && c_.down_since == SteadyClock::time_point{}) {
@@ -147,12 +153,14 @@ void CameraSession::run() {
   pthread_setname_np(pthread_self(), ("argus-cam" + std::to_string(cfg_.id % 1000000)).c_str());
   int backoff = std::max(1, deps_.reconnect.base_ms);
   while (!stopping_) {
-    set_state(SessionState::kConnecting, "");
-    {
+    // A waiting camera stays "waiting" while it looks again for someone sending.
+    const bool waiting = state_ == SessionState::kWaiting;
+    if (!waiting) {
+      set_state(SessionState::kConnecting, "");
       std::lock_guard lock(mu_);
       ++c_.connect_attempts;
     }
-    std::string failure;
+    std::string failure, failure_code;
     auto made = deps_.factory(cfg_);
     if (!made.ok()) {
       failure = made.error().message;
@@ -174,6 +182,7 @@ void CameraSession::run() {
         for (;;) {
           auto frame = src->read();
           if (!frame.ok()) {
+            failure_code = frame.error().code;
             failure = frame.error().code + ": " + frame.error().message;
             break;
           }
@@ -210,6 +219,12 @@ void CameraSession::run() {
       current_ = nullptr;
     }
     if (stopping_) break;
+    if (failure_code == source_error::kNoPeer) {
+      // Nobody sending: no error, no backoff; the source itself waited before answering.
+      set_state(SessionState::kWaiting, failure);
+      backoff = std::max(1, deps_.reconnect.base_ms);
+      continue;
+    }
     set_state(SessionState::kError, failure);
     spdlog::warn("camera {}: {}; retrying in {} ms", cfg_.id, failure, backoff);
     if (!sleep_backoff(backoff)) break;

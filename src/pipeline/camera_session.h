@@ -20,7 +20,9 @@
 
 namespace argus {
 
-enum class SessionState { kConnecting, kLive, kError, kStopped };
+// kWaiting: the source has nobody sending (a push camera nobody feeds, source_error::kNoPeer):
+// idle rather than down, so it counts no error, downtime or reconnection and raises no alert.
+enum class SessionState { kConnecting, kLive, kError, kStopped, kWaiting };
 const char* to_string(SessionState state);
 
 struct CameraConfig {

@@ -155,3 +155,17 @@ TEST(AlertMonitor, JsonShape) {
   a.camera.reset();
   EXPECT_TRUE(a.to_json()["camera_id"].is_null());
 }
+
+// A push camera nobody feeds is "waiting": idle, never offline; an outage before it ends there.
+TEST(AlertMonitor, AWaitingPushCameraIsNeverOffline) {
+  AlertMonitor m(config());
+  const int64_t t0 = 1'700'000'000'000;
+  EXPECT_TRUE(m.update({camera(4, "waiting", t0)}, std::nullopt, t0 + 1000).empty());
+  EXPECT_TRUE(m.update({camera(4, "waiting", t0)}, std::nullopt, t0 + 3'600'000).empty()) << "an hour idle is no alert";
+  ASSERT_EQ(m.update({camera(4, "error", t0 + 3'600'000)}, std::nullopt, t0 + 3'640'000).size(), 1u);  // a real fault is
+  auto cleared = m.update({camera(4, "waiting", t0 + 3'650'000)}, std::nullopt, t0 + 3'650'000);
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_FALSE(cleared[0].active);
+  EXPECT_NE(cleared[0].message.find("waiting"), std::string::npos) << cleared[0].message;
+  EXPECT_TRUE(m.active().empty());
+}

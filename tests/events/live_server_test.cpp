@@ -364,6 +364,23 @@ TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   std::string token = tok.json()["data"]["token"];
   ASSERT_FALSE(token.empty());
 
+  // Before anyone pushes it is waiting, not in error, and raises no camera_offline alert (the
+  // fixture's alert_offline_s is 2 s; a browser webcam camera is idle most of the time).
+  auto status = [&] { return client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"]; };
+  bool waiting = false;
+  for (int i = 0; i < 100 && !waiting; ++i) {
+    waiting = status()["status"] == "waiting";
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(waiting) << status().dump();
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  Json idle = status();
+  EXPECT_EQ(idle["status"], "waiting");
+  EXPECT_EQ(idle["stats"]["errors"], 0) << idle.dump();
+  auto alerts = client().get("/api/v1/system/alerts", admin_);
+  ASSERT_EQ(alerts.status, 200);
+  EXPECT_EQ(alerts.body.find("camera_offline:" + sid), std::string::npos) << alerts.body;
+
   {  // a wrong token is refused
     WsClient bad(port(), "/api/v1/ingest/ws/" + sid + "?token=wrong");
     ASSERT_TRUE(bad.read_type("error"));

@@ -418,6 +418,25 @@ TEST_F(Ingest, PushSourceDecodesDropsOldestAndInterrupts) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, source_error::kInterrupted);
   EXPECT_LT(seconds_since(t0), 1.0);
+
+  // Nobody pushing is NO_PEER (the session's "waiting"), not a TIMEOUT error: within a second
+  // before a source's first frame, within the stall timeout after it.
+  auto idle = make("websocket", "", SourceOptions{.stall_timeout_ms = 5000, .push_channel = ch});
+  ASSERT_TRUE(idle->open().ok());
+  t0 = SteadyClock::now();
+  auto none = idle->read();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, source_error::kNoPeer);
+  EXPECT_LT(seconds_since(t0), 3.0);
+  auto fed = make("websocket", "", SourceOptions{.stall_timeout_ms = 1500, .push_channel = ch});
+  ASSERT_TRUE(fed->open().ok());
+  ch->push_jpeg(make_jpeg(80, 60, 4));
+  ASSERT_TRUE(fed->read().ok());
+  t0 = SteadyClock::now();
+  auto stalled = fed->read();
+  ASSERT_FALSE(stalled.ok());
+  EXPECT_EQ(stalled.error().code, source_error::kNoPeer);
+  EXPECT_GE(seconds_since(t0), 1.4);  // a pusher gets the whole stall timeout between frames
 }
 
 TEST(IngestFactory, RejectsBadTypesAndUrls) {

@@ -81,6 +81,53 @@ TEST(CameraSession, ReconnectsWithExponentialBackoffAndCountsIt) {
   EXPECT_NE(std::find(states.begin(), states.end(), SessionState::kLive), states.end());
 }
 
+// A push camera (WebSocket ingest, the browser webcam) that nobody feeds is idle, not broken:
+// "waiting", with no error, downtime or reconnection counted (so no camera_offline alert),
+// live as soon as frames come, and waiting again when they stop.
+TEST(CameraManager, APushCameraNobodyFeedsWaitsWithoutErrorsAndGoesLiveWhenFramesCome) {
+  StateLog log;
+  PipelineConfig cfg;
+  cfg.reconnect = {50, 200};
+  CameraManager mgr(cfg, nullptr, nullptr, nullptr);
+  mgr.set_state_callback(log.callback());
+  CameraConfig c{.id = 5, .type = "websocket", .detection_enabled = false};
+  c.source.stall_timeout_ms = 300;  // a pusher silent this long has stopped
+  ASSERT_TRUE(mgr.start_camera(c).ok());
+  ASSERT_TRUE(wait_until([&] { return mgr.state(5) == SessionState::kWaiting; }, 3s));
+  std::this_thread::sleep_for(1500ms);  // more than one look for a pusher
+  Json st = mgr.stats(5);
+  EXPECT_EQ(st["state"], "waiting");
+  EXPECT_EQ(st["errors"], 0);
+  EXPECT_EQ(st["reconnections"], 0);
+  EXPECT_EQ(st["downtime_ms"], 0);
+  EXPECT_EQ(st["connect_attempts"], 1);
+  EXPECT_EQ(st["last_error"], "");
+
+  cv::Mat img(90, 120, CV_8UC3, cv::Scalar(0, 255, 0));
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", img, buf);
+  const std::string jpeg(buf.begin(), buf.end());
+  auto feed_until_live = [&] {
+    return wait_until([&] {
+      mgr.push_jpeg(5, jpeg);
+      return mgr.state(5) == SessionState::kLive;
+    }, 3s);
+  };
+  ASSERT_TRUE(feed_until_live());
+  // The pusher stops: waiting again after the stall timeout, still nothing counted as down.
+  ASSERT_TRUE(wait_until([&] { return mgr.state(5) == SessionState::kWaiting; }, 3s));
+  st = mgr.stats(5);
+  EXPECT_EQ(st["errors"], 0);
+  EXPECT_EQ(st["reconnections"], 0);
+  EXPECT_EQ(st["downtime_ms"], 0);
+  EXPECT_EQ(st["avg_fps"], 0.0);
+  ASSERT_TRUE(feed_until_live());
+  EXPECT_EQ(mgr.stats(5)["reconnections"], 0);
+  mgr.stop_camera(5);
+  EXPECT_EQ(log.of(5), (std::vector<SessionState>{SessionState::kConnecting, SessionState::kWaiting, SessionState::kLive,
+                                                  SessionState::kWaiting, SessionState::kLive, SessionState::kStopped}));
+}
+
 TEST(CameraManager, AnalysesTracksAndReportsPerCamera) {
   auto analyzer = std::make_shared<FixedFaceAnalyzer>(2);
   auto sink = std::make_shared<RecordingSink>();

@@ -19,7 +19,8 @@ export interface User {
 }
 
 export type CameraType = 'rtsp' | 'http_mjpeg' | 'usb' | 'websocket' | 'socket' | 'file';
-export type CameraStatus = 'inactive' | 'connecting' | 'live' | 'error' | 'stopped';
+/** waiting: a push camera that is running with nobody sending frames (idle, not a fault) */
+export type CameraStatus = 'inactive' | 'connecting' | 'live' | 'error' | 'stopped' | 'waiting';
 
 export interface DetectionSettings {
   enabled: boolean;

@@ -282,6 +282,13 @@ describe('webcam push ingest panel', () => {
     expect(within(panel).getByRole('button', { name: 'Copy' })).toBeInTheDocument();
   });
 
+  it('does not ask to start a push camera that is waiting for frames', async () => {
+    renderCamera('supervisor', 'websocket', 'waiting');
+    const panel = await screen.findByTestId('webcam-ingest');
+    expect(within(panel).queryByText(/start it/)).toBeNull();
+    expect(within(panel).getByRole('button', { name: "Stream this browser's webcam" })).toBeInTheDocument();
+  });
+
   it('is not offered to viewers, nor for other camera types', async () => {
     renderCamera('viewer');
     expect(await screen.findByRole('heading', { name: 'Browser' })).toBeInTheDocument();

@@ -256,7 +256,8 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
   }
 
   const active = state === 'connecting' || state === 'streaming' || state === 'reconnecting';
-  const running = cameraStatus === 'live' || cameraStatus === 'connecting';
+  // waiting: running with nobody pushing (the server's idle state for push cameras)
+  const running = cameraStatus === 'live' || cameraStatus === 'connecting' || cameraStatus === 'waiting';
   return (
     <section className="ingest" aria-labelledby="ingest-title" data-testid="webcam-ingest" data-state={state} data-sent={counts.sent}>
       <h2 id="ingest-title">Push frames</h2>

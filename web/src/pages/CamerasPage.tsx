@@ -442,7 +442,7 @@ export function CamerasPage() {
           <label htmlFor="cam-status">Status</label>
           <select id="cam-status" value={status} onChange={(e) => { setStatus(e.target.value); setPage(1); }}>
             <option value="">Any</option>
-            {['live', 'connecting', 'inactive', 'stopped', 'error'].map((s) => <option key={s}>{s}</option>)}
+            {['live', 'connecting', 'waiting', 'inactive', 'stopped', 'error'].map((s) => <option key={s}>{s}</option>)}
           </select>
         </div>
         <div className="field">
