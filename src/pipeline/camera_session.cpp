@@ -108,6 +108,7 @@ void CameraSession::set_fps_limit(double fps) {
 
 void CameraSession::set_state(SessionState s, const std::string& detail) {
   auto prev = state_.exchange(s);
+  if (prev == s && s == SessionState::kWaiting) return;  // another look for a pusher: still waiting since then
   {
     std::lock_guard lock(mu_);
     c_.state_since_unix_ms = now_unix_ms();

@@ -94,9 +94,11 @@ TEST(CameraManager, APushCameraNobodyFeedsWaitsWithoutErrorsAndGoesLiveWhenFrame
   c.source.stall_timeout_ms = 300;  // a pusher silent this long has stopped
   ASSERT_TRUE(mgr.start_camera(c).ok());
   ASSERT_TRUE(wait_until([&] { return mgr.state(5) == SessionState::kWaiting; }, 3s));
+  const int64_t waiting_since = mgr.stats(5)["state_since"];
   std::this_thread::sleep_for(1500ms);  // more than one look for a pusher
   Json st = mgr.stats(5);
   EXPECT_EQ(st["state"], "waiting");
+  EXPECT_EQ(st["state_since"], waiting_since);
   EXPECT_EQ(st["errors"], 0);
   EXPECT_EQ(st["reconnections"], 0);
   EXPECT_EQ(st["downtime_ms"], 0);
