@@ -137,8 +137,10 @@ Status CameraService::apply(store::CameraRecord& c, const Json& body, bool creat
   if (!v.ok()) return v.error();
 
   if (name) c.name = *name;
+  // A camera that becomes USB (new, or another type before) asks its device for nothing unless
+  // told: a size stored for an RTSP stream was never a choice for this device.
+  if (type && *type == "usb" && (creating || c.camera_type != "usb")) c.width = c.height = c.fps = 0;
   if (type) c.camera_type = *type;
-  if (creating && c.camera_type == "usb") c.width = c.height = c.fps = 0;  // the device's default unless asked
   if (width) c.width = static_cast<int>(*width);
   if (height) c.height = static_cast<int>(*height);
   if (fps) c.fps = static_cast<int>(*fps);

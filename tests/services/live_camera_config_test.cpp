@@ -64,6 +64,22 @@ TEST_F(LiveCameraConfig, AUsbCameraAsksTheDeviceForItsStoredSizeAndRateOnlyWhenS
   EXPECT_EQ(c.source.video_size, "");
   EXPECT_EQ(c.source.framerate, "");
 
+  // An RTSP camera turned USB does not ask the device for the stream's old size.
+  auto was_rtsp = create({{"name", "moved"}, {"camera_type", "rtsp"}, {"source", "rtsp://10.0.0.9/s"},
+                          {"resolution_width", 2560}, {"resolution_height", 1440}, {"fps", 20}});
+  auto now_usb = cameras->update(was_rtsp.id, {{"camera_type", "usb"}, {"source", "/dev/video2"}}, admin, "test");
+  ASSERT_TRUE(static_cast<bool>(now_usb)) << now_usb.error().message;
+  c = live(*now_usb);
+  EXPECT_EQ(c.source.video_size, "");
+  EXPECT_EQ(c.source.framerate, "");
+  // A USB camera edited without a format (the form sends its type again) keeps the one it asks for.
+  auto kept = create({{"name", "door"}, {"camera_type", "usb"}, {"source", "/dev/video3"},
+                      {"resolution_width", 640}, {"resolution_height", 480}, {"fps", 15}});
+  auto renamed = cameras->update(kept.id, {{"name", "door 2"}, {"camera_type", "usb"}}, admin, "test");
+  ASSERT_TRUE(static_cast<bool>(renamed));
+  EXPECT_EQ(live(*renamed).source.video_size, "640x480");
+  EXPECT_EQ(live(*renamed).source.framerate, "15");
+
   // 1..15 px is no size at all: refused with the field named, the record unchanged.
   auto bad = cameras->update(sized.id, {{"resolution_width", 8}}, admin, "test");
   ASSERT_FALSE(static_cast<bool>(bad));
