@@ -298,9 +298,11 @@ void add_core_routes(ApiApp& app) {
          false, "application/json", [&c](Request&) {
            // camera_defaults: what a new camera gets from this configuration, for the camera
            // form to start from (the mapping lives in CameraService only).
-           return json_ok({{"config", c.system_config.get()},
+           Json config = c.system_config.get();  // one read of the store for both
+           Json defaults = services::CameraService::detection_defaults(config);
+           return json_ok({{"config", std::move(config)},
                            {"descriptions", services::SystemConfigService::descriptions()},
-                           {"camera_defaults", {{"detection", c.cameras.detection_defaults()}}}});
+                           {"camera_defaults", {{"detection", std::move(defaults)}}}});
          }});
   r.add({V::put, "/api/v1/system/config", admin, "system", "Change run-time settings (typed, ranged; unknown keys rejected)",
          services::SystemConfigService::schema(), obj({{"config", kObj}}), {}, false, false, "application/json", [&c](Request& req) {

@@ -66,11 +66,12 @@ std::string mask_source(const std::string& url) {
 CameraService::CameraService(store::Store& store, AuditService& audit, std::string seal_key, std::string media_dir)
     : store_(store), audit_(audit), seal_key_(std::move(seal_key)), media_dir_(std::move(media_dir)) {}
 
-Json CameraService::detection_defaults() const {
+Json CameraService::detection_defaults() const { return detection_defaults(system_config ? system_config() : Json::object()); }
+
+Json CameraService::detection_defaults(const Json& sys) {
   Json d = {{"enabled", true}, {"fps_limit", 5.0}, {"min_face_size", 24}, {"confidence_threshold", 0.6}, {"max_faces_per_frame", 20}};
-  if (!system_config) return d;
+  if (!sys.is_object()) return d;
   // SystemConfigService validated these with ranges inside the camera's own.
-  const Json sys = system_config();
   for (auto [key, sys_key] : {std::pair{"fps_limit", "samplingRate"}, {"confidence_threshold", "detectionThreshold"},
                               {"min_face_size", "minFaceSize"}, {"max_faces_per_frame", "maxFacesPerFrame"}})
     if (sys.contains(sys_key) && sys[sys_key].is_number()) d[key] = sys[sys_key];

@@ -45,6 +45,8 @@ class CameraService {
   // A new camera's detection settings: the system configuration's samplingRate,
   // detectionThreshold, minFaceSize and maxFacesPerFrame when system_config is set.
   Json detection_defaults() const;
+  // The same from a system configuration the caller already read (GET /system/config).
+  static Json detection_defaults(const Json& system_config);
   // By value: list handlers move each record in, so its JSON columns are not copied.
   Json to_json(store::CameraRecord c) const;
   const std::string& media_dir() const { return media_dir_; }
