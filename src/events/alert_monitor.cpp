@@ -35,6 +35,7 @@ CameraSnapshot CameraSnapshot::from_stats(const Json& s) {
   c.state = s.value("state", "");
   c.last_error = s.value("last_error", "");
   c.state_since_ms = s.value("state_since", int64_t{0});
+  c.idle_alert_ms = s.value("idle_alert_s", int64_t{0}) * 1000;
   c.detections_missed = s.value("detections_missed", uint64_t{0});
   c.frames_processed = s.value("frames_processed", uint64_t{0});
   return c;
@@ -64,6 +65,25 @@ void AlertMonitor::clear(const std::string& id, const std::string& message, std:
   done.active = false;
   done.message = message;
   changes.push_back(std::move(done));
+}
+
+void AlertMonitor::check_idle(const CameraSnapshot& cam, int64_t now_ms, std::vector<Alert>& changes) {
+  const std::string id = "camera_idle:" + std::to_string(cam.id);
+  if (cam.state != "waiting" || cam.idle_alert_ms <= 0) {
+    const char* why = cam.state == "waiting" ? ": its idle alert was turned off"
+                      : cam.state == "live"  ? " receives frames again"
+                                             : " is no longer waiting for frames";
+    clear(id, camera_label(cam) + why, changes);
+    return;
+  }
+  // A waiting session keeps its state_since while it looks again for a pusher (CameraSession).
+  const int64_t since = cam.state_since_ms > 0 ? std::min(cam.state_since_ms, now_ms) : now_ms;
+  if (now_ms - since >= cam.idle_alert_ms)
+    raise({id, "camera_idle", "warning", cam.id,
+           camera_label(cam) + " has received no frames for " + seconds(now_ms - since) +
+               " (its idle alert is set to " + seconds(cam.idle_alert_ms) + "): is the device that pushes them down?",
+           since, true},
+          changes);
 }
 
 void AlertMonitor::check_overload(const CameraSnapshot& cam, int64_t now_ms, std::vector<Alert>& changes) {
@@ -113,6 +133,7 @@ std::vector<Alert> AlertMonitor::update(const std::vector<CameraSnapshot>& camer
                it->second, true},
               changes);
     }
+    check_idle(cam, now_ms, changes);
     check_overload(cam, now_ms, changes);
   }
   // Cameras that stopped running: their conditions end with them.

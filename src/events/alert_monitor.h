@@ -7,6 +7,12 @@
 //   camera_offline       a running camera has not been live for alert_offline_s (it cannot
 //                        connect, or its stream died and reconnecting keeps failing). Cleared
 //                        when it is live again, or stopped or removed.
+//   camera_idle          a push camera has been waiting for frames for its own idle_alert_s
+//                        (settings; 0 or absent: never). Waiting is normal for a browser
+//                        webcam, so it is not camera_offline; an edge device that pushes and
+//                        dies looks the same, and this setting is how its owner hears of it.
+//                        Cleared when frames come again, the setting is turned off, or the
+//                        camera is stopped or removed.
 //   analysis_overloaded  a camera missed at least alert_overload_ratio of its detection slots
 //                        over the last minute: the inference pool cannot keep up. Cleared
 //                        below half of that ratio (no flapping around the limit).
@@ -40,6 +46,7 @@ struct CameraSnapshot {
   CameraId id = 0;
   std::string name, state, last_error;  // state: connecting, live, error
   int64_t state_since_ms = 0;           // wall clock of its last state change
+  int64_t idle_alert_ms = 0;            // camera_idle after waiting this long; 0: never
   uint64_t detections_missed = 0, frames_processed = 0;
 
   static CameraSnapshot from_stats(const Json& stats);
@@ -47,7 +54,7 @@ struct CameraSnapshot {
 
 struct Alert {
   std::string id;        // stable per condition: "camera_offline:3", "disk_low"
-  std::string kind;      // camera_offline, analysis_overloaded, disk_low
+  std::string kind;      // camera_offline, camera_idle, analysis_overloaded, disk_low
   std::string severity;  // warning, critical
   std::optional<CameraId> camera;
   std::string message;
@@ -76,6 +83,7 @@ class AlertMonitor {
   // Under mu_: sets or clears alert `a.id`; appends to `changes` only on a transition.
   void raise(Alert a, std::vector<Alert>& changes);
   void clear(const std::string& id, const std::string& message, std::vector<Alert>& changes);
+  void check_idle(const CameraSnapshot& cam, int64_t now_ms, std::vector<Alert>& changes);
   void check_overload(const CameraSnapshot& cam, int64_t now_ms, std::vector<Alert>& changes);
 
   AlertConfig cfg_;

@@ -42,7 +42,8 @@ EmbeddingCount count_embeddings(const std::vector<FaceObservation>& faces, const
 }  // namespace
 
 CameraSession::CameraSession(CameraConfig config, SessionDeps deps)
-    : cfg_(std::move(config)), deps_(std::move(deps)), fps_limit_(cfg_.fps_limit), name_(cfg_.name), limits_(cfg_.limits) {
+    : cfg_(std::move(config)), deps_(std::move(deps)), fps_limit_(cfg_.fps_limit), name_(cfg_.name), limits_(cfg_.limits),
+      idle_alert_ms_(cfg_.idle_alert_ms) {
   if (!deps_.factory)
     deps_.factory = [](const CameraConfig& c) { return make_frame_source(c.type, c.url, c.source); };
   tracker_ = std::make_unique<Tracker>(deps_.tracker, deps_.matcher);
@@ -96,6 +97,7 @@ bool CameraSession::reconfigure(const CameraConfig& next) {
     std::lock_guard lock(mu_);
     name_ = next.name;
     limits_ = next.limits;
+    idle_alert_ms_ = next.idle_alert_ms;
   }
   if (next.fps_limit != fps_limit_.load()) set_fps_limit(next.fps_limit);
   return true;
@@ -341,6 +343,7 @@ Json CameraSession::stats() const {
       {"bytes_received", c_.bytes},
       {"width", c_.width},
       {"height", c_.height},
+      {"idle_alert_s", idle_alert_ms_ / 1000},
   };
 }
 

@@ -35,6 +35,10 @@ struct CameraConfig {
   bool detection_enabled = true;
   DetectionLimits limits;  // the camera's detection settings, per analysis
   size_t frame_ring = 4;  // decoded frames waiting for analysis; oldest dropped
+  // A push camera waiting this long for frames raises camera_idle (AlertMonitor); 0: never.
+  // Only reported in stats() for the monitor: waiting is normal for a browser webcam, so
+  // whether it is worth an alert is the camera's own setting (settings.idle_alert_s).
+  int64_t idle_alert_ms = 0;
 };
 
 struct ReconnectPolicy {
@@ -87,7 +91,7 @@ class CameraSession {
   bool sleep_backoff(int ms);  // false when stopping
   void process(Frame&& frame);  // pool thread
 
-  CameraConfig cfg_;  // name and limits as started: the live ones are name_ and limits_
+  CameraConfig cfg_;  // name and limits as started: the live ones are name_, limits_, idle_alert_ms_
   SessionDeps deps_;
   std::shared_ptr<InferencePool::Lane> lane_;
   std::unique_ptr<Tracker> tracker_;  // touched only by the lane's (serial) processing
@@ -100,9 +104,10 @@ class CameraSession {
   std::mutex wait_mu_;
   std::condition_variable wait_cv_;
 
-  mutable std::mutex mu_;  // stats, latest frame, name_ and limits_
+  mutable std::mutex mu_;  // stats, latest frame, name_, limits_ and idle_alert_ms_
   std::string name_;
   DetectionLimits limits_;
+  int64_t idle_alert_ms_ = 0;
   struct Counters {
     uint64_t captured = 0, processed = 0, analyze_errors = 0, faces = 0;
     uint64_t embeddings_computed = 0, embeddings_skipped = 0;

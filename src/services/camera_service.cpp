@@ -145,7 +145,20 @@ Status CameraService::apply(store::CameraRecord& c, const Json& body, bool creat
   if (width) c.width = static_cast<int>(*width);
   if (height) c.height = static_cast<int>(*height);
   if (fps) c.fps = static_cast<int>(*fps);
-  if (settings) c.settings = *settings;
+  if (settings) {
+    // Free-form (an integration may keep its own keys there), but the keys the server acts on
+    // are checked: a wrong one would otherwise surface only as a camera that fails to connect.
+    JsonValidator sv(*settings);
+    sv.one_of("rtsp_transport", false, {"tcp", "udp"});
+    sv.boolean("loop", false);
+    sv.integer("idle_alert_s", false, 0, 7 * 86400);
+    if (!sv.ok()) {
+      Error e = Error::make("VALIDATION_ERROR", "Invalid input data");
+      for (auto& [k, msgs] : sv.error().details) e.details["settings." + k] = msgs;
+      return e;
+    }
+    c.settings = *settings;
+  }
   if (active) c.is_active = *active;
   if (detection) {
     Json merged = c.detection.is_object() && !c.detection.empty() ? c.detection : detection_defaults();

@@ -31,6 +31,9 @@ CameraConfig live_camera_config(const store::CameraRecord& cam, std::string url,
     if (cam.fps > 0) c.source.framerate = std::to_string(cam.fps);
   }
   if (set.contains("rtsp_transport") && set["rtsp_transport"].is_string()) c.source.rtsp_transport = set["rtsp_transport"];
+  // Only a push camera waits for frames (CameraSession kWaiting); the others go offline.
+  if (c.type == "websocket" && set.contains("idle_alert_s") && set["idle_alert_s"].is_number_integer())
+    c.idle_alert_ms = set["idle_alert_s"].get<int64_t>() * 1000;
   return c;
 }
 

@@ -169,3 +169,43 @@ TEST(AlertMonitor, AWaitingPushCameraIsNeverOffline) {
   EXPECT_NE(cleared[0].message.find("waiting"), std::string::npos) << cleared[0].message;
   EXPECT_TRUE(m.active().empty());
 }
+
+// ... unless its owner asked to hear of it: a device that pushes frames and dies is waiting too.
+TEST(AlertMonitor, APushCameraWaitingLongerThanItsIdleAlertIsRaisedAndClearedByFrames) {
+  AlertMonitor m(config());
+  const int64_t t0 = 1'700'000'000'000;
+  auto waiting = [&](int64_t since, int64_t idle_ms) {
+    auto c = camera(5, "waiting", since);
+    c.idle_alert_ms = idle_ms;
+    return c;
+  };
+  EXPECT_TRUE(m.update({waiting(t0, 300'000)}, std::nullopt, t0 + 299'000).empty());
+  auto raised = m.update({waiting(t0, 300'000)}, std::nullopt, t0 + 301'000);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].id, "camera_idle:5");
+  EXPECT_EQ(raised[0].kind, "camera_idle");
+  EXPECT_EQ(raised[0].since_ms, t0);
+  EXPECT_EQ(raised[0].camera, 5);
+  EXPECT_NE(raised[0].message.find("Door 5"), std::string::npos) << raised[0].message;
+  EXPECT_NE(raised[0].message.find("301 s"), std::string::npos) << raised[0].message;
+  EXPECT_TRUE(m.update({waiting(t0, 300'000)}, std::nullopt, t0 + 400'000).empty()) << "announced once";
+  auto cleared = m.update({camera(5, "live", t0 + 410'000)}, std::nullopt, t0 + 410'000);
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0].id, "camera_idle:5");
+  EXPECT_FALSE(cleared[0].active);
+  EXPECT_NE(cleared[0].message.find("frames again"), std::string::npos) << cleared[0].message;
+
+  // Waiting again counts from the new state_since; turning the setting off clears the alert.
+  EXPECT_TRUE(m.update({waiting(t0 + 500'000, 300'000)}, std::nullopt, t0 + 700'000).empty());
+  ASSERT_EQ(m.update({waiting(t0 + 500'000, 300'000)}, std::nullopt, t0 + 800'000).size(), 1u);
+  auto off = m.update({waiting(t0 + 500'000, 0)}, std::nullopt, t0 + 810'000);
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_FALSE(off[0].active);
+  EXPECT_NE(off[0].message.find("turned off"), std::string::npos) << off[0].message;
+  EXPECT_TRUE(m.update({waiting(t0 + 500'000, 0)}, std::nullopt, t0 + 9'000'000).empty()) << "0: never";
+  EXPECT_TRUE(m.active().empty());
+
+  // The setting arrives through the session's statistics.
+  auto snap = CameraSnapshot::from_stats({{"camera_id", 5}, {"state", "waiting"}, {"idle_alert_s", 120}});
+  EXPECT_EQ(snap.idle_alert_ms, 120'000);
+}

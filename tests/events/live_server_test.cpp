@@ -380,6 +380,21 @@ TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   auto alerts = client().get("/api/v1/system/alerts", admin_);
   ASSERT_EQ(alerts.status, 200);
   EXPECT_EQ(alerts.body.find("camera_offline:" + sid), std::string::npos) << alerts.body;
+  EXPECT_EQ(alerts.body.find("camera_idle:" + sid), std::string::npos) << alerts.body;
+
+  // Its owner can ask to hear of it (an edge device that pushes and dies is waiting too): the
+  // setting reaches the running session without restarting it, so the wait already counts.
+  auto set = client().put_json("/api/v1/cameras/" + sid + "/settings", {{"settings", {{"idle_alert_s", 2}}}}, admin_);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(client().put_json("/api/v1/cameras/" + sid + "/settings", {{"settings", {{"idle_alert_s", "soon"}}}}, admin_).status, 400);
+  auto has_idle_alert = [&] { return client().get("/api/v1/system/alerts", admin_).body.find("\"camera_idle:" + sid + "\"") != std::string::npos; };
+  bool idle_alert = false;
+  for (int i = 0; i < 80 && !idle_alert; ++i) {
+    idle_alert = has_idle_alert();
+    if (!idle_alert) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(idle_alert) << client().get("/api/v1/system/alerts", admin_).body;
+  EXPECT_EQ(status()["stats"]["idle_alert_s"], 2);
 
   {  // a wrong token is refused
     WsClient bad(port(), "/api/v1/ingest/ws/" + sid + "?token=wrong");
@@ -399,6 +414,12 @@ TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   }
   EXPECT_TRUE(live) << client().get("/api/v1/cameras/" + sid, admin_).body;
   EXPECT_EQ(client().get("/api/v1/cameras/" + sid + "/snapshot", admin_).status, 200);
+  for (int i = 0; i < 80 && idle_alert; ++i) {  // frames came: the alert clears at the next check
+    push.send_binary(jpeg.body);
+    idle_alert = has_idle_alert();
+    if (idle_alert) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(idle_alert) << client().get("/api/v1/system/alerts", admin_).body;
   client().del("/api/v1/cameras/" + sid, admin_);
 }
 

@@ -109,4 +109,27 @@ TEST_F(LiveCameraConfig, NetworkStreamsKeepTheirOwnFormatAndCarryTheirDetectionS
   EXPECT_FALSE(c.source.loop);
 }
 
+TEST_F(LiveCameraConfig, SettingsTheServerActsOnAreCheckedAndAPushCameraCarriesItsIdleAlert) {
+  init();
+  auto push = create({{"name", "tablet"}, {"camera_type", "websocket"}, {"settings", {{"idle_alert_s", 300}, {"note", "lobby"}}}});
+  EXPECT_EQ(live(push).idle_alert_ms, 300'000);
+  EXPECT_EQ(store->camera(push.id)->settings["note"], "lobby") << "keys of the caller's own are kept";
+  // Only a push camera waits for frames; any other kind goes offline instead.
+  auto rtsp = create({{"name", "gate"}, {"camera_type", "rtsp"}, {"source", "rtsp://10.0.0.5/s"}, {"settings", {{"idle_alert_s", 300}}}});
+  EXPECT_EQ(live(rtsp).idle_alert_ms, 0);
+
+  // A wrong value would surface only as a camera that fails to connect or loops forever:
+  // refused with the field named, the record unchanged.
+  for (const Json& bad : {Json{{"rtsp_transport", "http"}}, Json{{"loop", "yes"}}, Json{{"idle_alert_s", -1}},
+                          Json{{"idle_alert_s", 1.5}}, Json{{"idle_alert_s", 8 * 86400}}}) {
+    auto r = cameras->update(push.id, {{"settings", bad}}, admin, "test");
+    ASSERT_FALSE(static_cast<bool>(r)) << bad.dump();
+    EXPECT_TRUE(r.error().details.contains("settings." + bad.begin().key())) << bad.dump() << " " << Json(r.error().details).dump();
+  }
+  EXPECT_EQ(live(*store->camera(push.id)).idle_alert_ms, 300'000);
+  // 0 turns it off.
+  ASSERT_TRUE(static_cast<bool>(cameras->update(push.id, {{"settings", {{"idle_alert_s", 0}}}}, admin, "test")));
+  EXPECT_EQ(live(*store->camera(push.id)).idle_alert_ms, 0);
+}
+
 }  // namespace

@@ -88,7 +88,7 @@ export interface DiscoveredCamera {
 /** A system alert (GET /system/alerts, WebSocket system_alert); `id` is stable per condition. */
 export interface SystemAlert {
   id: string;
-  alert: 'camera_offline' | 'analysis_overloaded' | 'disk_low' | string;
+  alert: 'camera_offline' | 'camera_idle' | 'analysis_overloaded' | 'disk_low' | string;
   severity: 'info' | 'warning' | 'critical' | string;
   camera_id: number | null;
   message: string;

@@ -81,6 +81,42 @@ describe('CameraForm', () => {
     });
   });
 
+  it("offers each type's own settings and sends them with the stored ones kept", async () => {
+    mockFetch(() => undefined);
+    renderAt(<CameraForm onSaved={() => {}} onCancel={() => {}} />);
+    const user = userEvent.setup();
+    expect(screen.getByLabelText('RTSP transport')).toHaveValue('tcp');
+    expect(screen.queryByLabelText('Idle alert after (s)')).toBeNull();
+    await user.selectOptions(screen.getByLabelText('Type'), 'websocket');
+    expect(screen.queryByLabelText('RTSP transport')).toBeNull();
+    expect(screen.getByLabelText('Idle alert after (s)')).toHaveAccessibleDescription(/no frames have been pushed/);
+    await user.selectOptions(screen.getByLabelText('Type'), 'file');
+    expect(screen.getByLabelText('Loop the file')).toBeChecked();
+
+    const stored = formFromCamera({ id: 4, name: 'Tablet', type: 'websocket', source: '', status: 'waiting', settings: { idle_alert_s: 300, note: 'lobby' } });
+    expect(stored.idle_alert_s).toBe('300');
+    expect(cameraPayload(stored).settings).toEqual({ idle_alert_s: 300, note: 'lobby' });
+    expect(cameraPayload({ ...stored, idle_alert_s: '' }).settings).toEqual({ idle_alert_s: 0, note: 'lobby' });  // blank: never
+    const rtsp = formFromCamera({ id: 5, name: 'Gate', type: 'rtsp', source: 'rtsp://h/s', status: 'live', settings: { rtsp_transport: 'udp' } });
+    expect(rtsp.rtsp_transport).toBe('udp');
+    expect(cameraPayload({ ...rtsp, rtsp_transport: 'tcp' }).settings).toEqual({ rtsp_transport: 'tcp' });
+    const file = formFromCamera({ id: 6, name: 'Clip', type: 'file', source: 'a.mp4', status: 'live', settings: { loop: false } });
+    expect(file.loop).toBe(false);
+    expect(cameraPayload(file).settings).toEqual({ loop: false });
+    // Types without such settings leave the stored object alone.
+    expect(cameraPayload({ ...file, camera_type: 'usb' })).not.toHaveProperty('settings');
+  });
+
+  it('shows the server\'s message at a setting it refused', async () => {
+    const f = mockFetch((method) => (method === 'POST' ? fail(400, 'VALIDATION_ERROR', 'Invalid input data', { 'settings.idle_alert_s': ['must be an integer'] }) : undefined));
+    renderAt(<CameraForm initial={{ camera_type: 'websocket', name: 'Tablet', idle_alert_s: '1.5' }} onSaved={() => {}} onCancel={() => {}} />);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Add camera' }));
+    expect(await screen.findByText('must be an integer')).toBeInTheDocument();
+    expect(screen.getByLabelText('Idle alert after (s)')).toHaveAttribute('aria-invalid', 'true');
+    const post = f.mock.calls.find((c) => c[1]?.method === 'POST')!;
+    expect(JSON.parse(String(post[1]!.body)).settings).toEqual({ idle_alert_s: 2 });  // sent as typed (rounded), for the server to judge
+  });
+
   it('shows credential fields only for types that use them', async () => {
     mockFetch(() => undefined);
     renderAt(<CameraForm onSaved={() => {}} onCancel={() => {}} />);

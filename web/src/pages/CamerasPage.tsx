@@ -61,6 +61,12 @@ export interface CameraFormValues {
   floor: string;
   zone: string;
   detection: DetectionSettings;
+  /** settings the server acts on, per type (CameraService validates them) */
+  rtsp_transport: 'tcp' | 'udp';
+  loop: boolean;
+  idle_alert_s: string;
+  /** the stored settings object: keys of other integrations are sent back unchanged */
+  settings: Record<string, unknown>;
 }
 
 export function formFromCamera(c?: Partial<Camera> & { source?: string }): CameraFormValues {
@@ -77,6 +83,10 @@ export function formFromCamera(c?: Partial<Camera> & { source?: string }): Camer
     floor: c?.location?.floor ?? '',
     zone: c?.location?.zone ?? '',
     detection: { ...DEFAULT_DETECTION, ...(c?.detection ?? {}) },
+    rtsp_transport: c?.settings?.rtsp_transport === 'udp' ? 'udp' : 'tcp',
+    loop: c?.settings?.loop !== false,
+    idle_alert_s: typeof c?.settings?.idle_alert_s === 'number' && c.settings.idle_alert_s > 0 ? String(c.settings.idle_alert_s) : '',
+    settings: { ...(c?.settings ?? {}) },
   };
 }
 
@@ -105,6 +115,10 @@ export function cameraPayload(v: CameraFormValues) {
     body.fps = num(v.fps) ?? 0;
   }
   if (v.site || v.floor || v.zone) body.location = { site: v.site, floor: v.floor, zone: v.zone };
+  // The settings the server acts on for this type; the other types' keys are left as stored.
+  if (v.camera_type === 'rtsp') body.settings = { ...v.settings, rtsp_transport: v.rtsp_transport };
+  if (v.camera_type === 'file') body.settings = { ...v.settings, loop: v.loop };
+  if (v.camera_type === 'websocket') body.settings = { ...v.settings, idle_alert_s: num(v.idle_alert_s) ?? 0 };
   return body;
 }
 
@@ -236,6 +250,28 @@ export function CameraForm({ camera, initial, note, onSaved, onCancel }: {
               {(p) => <input {...p} inputMode="numeric" value={v.fps} onChange={(e) => set('fps', e.target.value)} />}
             </Field>
           </>
+        )}
+        {v.camera_type === 'rtsp' && (
+          <Field label="RTSP transport" name="rtsp_transport" error={fe('settings.rtsp_transport')}
+            hint="TCP passes firewalls and loses no packets; UDP has less delay on a clean local network.">
+            {(p) => (
+              <select {...p} value={v.rtsp_transport} onChange={(e) => set('rtsp_transport', e.target.value as 'tcp' | 'udp')}>
+                <option value="tcp">TCP</option>
+                <option value="udp">UDP</option>
+              </select>
+            )}
+          </Field>
+        )}
+        {v.camera_type === 'file' && (
+          <label className="toggle">
+            <input type="checkbox" checked={v.loop} onChange={(e) => set('loop', e.target.checked)} /> Loop the file
+          </label>
+        )}
+        {v.camera_type === 'websocket' && (
+          <Field label="Idle alert after (s)" name="idle_alert_s" error={fe('settings.idle_alert_s')}
+            hint="Raise an alert when no frames have been pushed for this long (for a device that should always send). Leave empty for a browser webcam that is often closed.">
+            {(p) => <input {...p} inputMode="numeric" value={v.idle_alert_s} onChange={(e) => set('idle_alert_s', e.target.value)} />}
+          </Field>
         )}
         <Field label="Site" name="site" error={fe('location.site')}>
           {(p) => <input {...p} value={v.site} onChange={(e) => set('site', e.target.value)} />}
