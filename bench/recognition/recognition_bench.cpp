@@ -344,7 +344,7 @@ void BM_EncodeJpeg1080p(benchmark::State& state) {
 void BM_EncodeJpegScaled1080pTo640(benchmark::State& state) {
   auto m = frame1080();
   size_t bytes = 0;
-  for (auto _ : state) bytes = encode_jpeg_scaled(m, 640, 70).size();
+  for (auto _ : state) bytes = encode_jpeg_max_width(m, 640, 70).size();
   state.counters["bytes"] = double(bytes);
 }
 

@@ -137,7 +137,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
          }});
 
   r.add({V::get, "/api/v1/system/alerts", viewer, "system",
-         "Alerts in force (camera_offline, analysis_overloaded, disk_low), oldest first; changes arrive as "
+         "Alerts in force (camera_offline, camera_idle, analysis_overloaded, disk_low), oldest first; changes arrive as "
          "system_alert WebSocket messages",
          nullptr, obj({{"alerts", arr(kObj)}}), {}, false, false, "application/json", [&live](Request& req) {
            Json alerts = Json::array();
@@ -377,7 +377,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
                }
                std::string jpeg;
                if (w > 0 && w < frame->width()) {
-                 auto bytes = encode_jpeg_scaled(frame->bgr, w, quality);
+                 auto bytes = encode_jpeg_max_width(frame->bgr, w, quality);
                  jpeg.assign(bytes.begin(), bytes.end());
                } else if (auto j = frames.latest_jpeg(id)) {
                  jpeg = std::move(*j);  // cached by the session, shared by every viewer
@@ -481,7 +481,16 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
         conn->send_text(Json{{"type", "error"}, {"code", "CONFLICT"}, {"message", "the camera is not running (start it first)"}}.dump());
       }
     };
-    if (state->authed) ws->send_text(Json{{"type", "auth_ok"}, {"camera_id", id}}.dump());
+    if (state->authed) {
+      ws->send_text(Json{{"type", "auth_ok"}, {"camera_id", id}}.dump());
+    } else {
+      // A socket that never sends its token would otherwise stay open as long as it answers
+      // pings; /ws closes such clients the same way (HubConfig::auth_timeout_ms).
+      std::weak_ptr<WsConnection> weak_ws = ws;
+      ws->after(std::chrono::milliseconds(live.ingest_auth_timeout_ms), [weak_ws, state, fail] {
+        if (auto conn = weak_ws.lock(); conn && !state->authed) fail(*conn, "no token within the time allowed");
+      });
+    }
   };
   r.add(std::move(ingest_route));
 }

@@ -23,6 +23,7 @@ struct LiveContext {
   std::string blob_dir;    // <data>/blobs (sighting snapshots live under snapshots/)
   std::string ingest_key;  // HMAC key for per-camera ingest tokens (the JWT key)
   int jpeg_quality = 80;
+  int ingest_auth_timeout_ms = 10000;  // an ingest socket without its token is closed then
 };
 
 // The per-camera push token: base64url(HMAC-SHA256(key, "ingest:<id>")). Derived, not

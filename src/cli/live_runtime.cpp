@@ -14,11 +14,13 @@ namespace argus::cli {
 
 namespace {
 
-// Per-camera gauges on /metrics: name, help, key in CameraSession::stats().
+// Per-camera gauges on /metrics: name, help, key in CameraSession::stats(), and the factor
+// to the metric's unit (Prometheus counts time in seconds).
 struct CameraGauge {
   const char* name;
   const char* help;
   const char* key;
+  double scale = 1.0;
 };
 constexpr CameraGauge kGauges[] = {
     {"argus_camera_frames_captured", "Frames decoded since the camera started", "frames_captured"},
@@ -31,6 +33,10 @@ constexpr CameraGauge kGauges[] = {
     {"argus_camera_fps", "Decoded frames per second", "avg_fps"},
     {"argus_camera_processed_fps", "Analysed frames per second", "processed_fps"},
     {"argus_camera_latency_ms", "Average receive-to-result latency", "avg_latency_ms"},
+    {"argus_camera_reconnections", "Times the camera's stream was lost and connected again", "reconnections"},
+    {"argus_camera_downtime_seconds", "Time the running camera has not been live (connecting or in error)",
+     "downtime_ms", 0.001},
+    {"argus_camera_bandwidth_kbps", "Bytes received from the camera's source, in kbit/s", "bandwidth_kbps"},
 };
 
 }  // namespace
@@ -42,8 +48,10 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   auto pcfg = PipelineConfig::from_json(p);
 
   cache_ = std::make_unique<events::LiveCache>(live_ms);
+  events::HubConfig hub_cfg;
+  hub_cfg.auth_timeout_ms = p.value("ws_auth_timeout_s", 10) * 1000;
   hub_ = std::make_unique<events::WsHub>(
-      events::HubConfig{}, [&auth = ctx_.auth](const std::string& token) { return auth.authenticate(token); },
+      hub_cfg, [&auth = ctx_.auth](const std::string& token) { return auth.authenticate(token); },
       [this](CameraId id) { return frames_ ? frames_->latest_frame(id) : std::nullopt; }, [this] { return performance(); });
 
   events::SightingWriterConfig wcfg;
@@ -73,7 +81,8 @@ LiveRuntime::LiveRuntime(LiveDeps deps) : deps_(std::move(deps)), ctx_(deps_.app
   obs::Registry::global().gauge_fn("argus_alerts_active", "System alerts in force (GET /api/v1/system/alerts)", {},
                                    [this] { return static_cast<double>(alerts_->active().size()); });
   routes_ctx_ = std::make_unique<api::LiveContext>(api::LiveContext{
-      *manager_, *frames_, *cache_, *hub_, *alerts_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80)});
+      *manager_, *frames_, *cache_, *hub_, *alerts_, deps_.blob_dir, ctx_.auth.secrets().jwt_key, p.value("live_jpeg_quality", 80),
+      hub_cfg.auth_timeout_ms});
   api::add_live_routes(deps_.app, *routes_ctx_);
 
   ctx_.cameras.on_change = [this](int64_t id, const std::string& what) { on_camera_change(id, what); };
@@ -165,9 +174,9 @@ void LiveRuntime::start_camera(int64_t id, bool restart) {
   if (metric_cameras_.insert(id).second) {
     for (const auto& g : kGauges) {
       std::string key = g.key;
-      obs::Registry::global().gauge_fn(g.name, g.help, {{"camera", std::to_string(id)}}, [this, id, key] {
+      obs::Registry::global().gauge_fn(g.name, g.help, {{"camera", std::to_string(id)}}, [this, id, key, scale = g.scale] {
         Json s = manager_->stats(id);
-        return s.is_object() && s.contains(key) && s[key].is_number() ? s[key].get<double>() : 0.0;
+        return s.is_object() && s.contains(key) && s[key].is_number() ? s[key].get<double>() * scale : 0.0;
       });
     }
   }

@@ -27,7 +27,7 @@ Json default_config_tree() {
                "min_brightness": 40.0, "max_brightness": 220.0, "max_yaw_deg": 45.0,
                "hnsw_above": 50000, "warmup_runs": 10},
     "pipeline": {"inference_threads": 0, "spread_slots": true, "frame_ring": 4, "default_fps_limit": 5,
-                 "live_cache_ms": 3000, "ws_client_queue": 256, "sighting_close_ms": 5000,
+                 "live_cache_ms": 3000, "ws_client_queue": 256, "ws_auth_timeout_s": 10, "sighting_close_ms": 5000,
                  "reconnect_base_ms": 1000, "reconnect_max_ms": 60000, "push_queue": 8,
                  "live_jpeg_quality": 80, "preview_boxes": true,
                  "alert_offline_s": 30, "alert_overload_ratio": 0.1, "alert_disk_free_mb": 1024,
@@ -297,6 +297,8 @@ Result<Config> Config::from_tree(Json tree) {
     if (!st) return st.error();
   if (auto st = check_tracker(tree.at("pipeline").at("tracker")); !st) return st.error();
   if (auto st = check_alerts(tree.at("pipeline")); !st) return st.error();
+  if (auto st = check_range("pipeline.ws_auth_timeout_s", tree.at("pipeline").at("ws_auth_timeout_s").get<long long>(), 1, 300); !st)
+    return st.error();
   if (c.storage.backend != "sqlite")
     return Error::make("CONFIG_ERROR", "storage.backend must be 'sqlite' (postgres is not built yet)");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

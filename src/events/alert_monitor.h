@@ -44,7 +44,7 @@ struct AlertConfig {
 // One running camera as the monitor sees it (from CameraSession::stats()).
 struct CameraSnapshot {
   CameraId id = 0;
-  std::string name, state, last_error;  // state: connecting, live, error
+  std::string name, state, last_error;  // state: connecting, live, error, waiting
   int64_t state_since_ms = 0;           // wall clock of its last state change
   int64_t idle_alert_ms = 0;            // camera_idle after waiting this long; 0: never
   uint64_t detections_missed = 0, frames_processed = 0;

@@ -393,7 +393,7 @@ void WsHub::send_video() {
     auto key = std::make_pair(d.camera, d.width);
     auto eit = encoded.find(key);
     if (eit == encoded.end()) {
-      auto jpeg = encode_jpeg_scaled(frame->bgr, d.width, cfg_.video_jpeg_quality);
+      auto jpeg = encode_jpeg_max_width(frame->bgr, d.width, cfg_.video_jpeg_quality);
       std::shared_ptr<const std::string> bytes;
       if (!jpeg.empty())
         bytes = std::make_shared<const std::string>(video_frame(d.camera, frame->seq, frame->received_unix_ms, jpeg));

@@ -21,7 +21,8 @@
 namespace argus {
 
 // kWaiting: the source has nobody sending (a push camera nobody feeds, source_error::kNoPeer):
-// idle rather than down, so it counts no error, downtime or reconnection and raises no alert.
+// idle rather than down, so it counts no error, downtime or reconnection and raises no
+// camera_offline alert (camera_idle only where the camera sets idle_alert_ms).
 enum class SessionState { kConnecting, kLive, kError, kStopped, kWaiting };
 const char* to_string(SessionState state);
 

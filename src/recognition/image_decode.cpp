@@ -407,14 +407,12 @@ std::vector<uint8_t> encode_jpeg(const cv::Mat& img, int quality) {
   return out;
 }
 
-std::vector<uint8_t> encode_jpeg_scaled(const cv::Mat& img, int max_side, int quality) {
+std::vector<uint8_t> encode_jpeg_max_width(const cv::Mat& img, int max_width, int quality) {
   if (img.empty()) return {};
-  const int longest = std::max(img.cols, img.rows);
-  if (max_side <= 0 || longest <= max_side) return encode_jpeg(img, quality);
-  const double s = double(max_side) / longest;
+  if (max_width <= 0 || img.cols <= max_width) return encode_jpeg(img, quality);
+  const double s = double(max_width) / img.cols;
   cv::Mat small;
-  cv::resize(img, small, cv::Size(std::max(1, int(img.cols * s + 0.5)), std::max(1, int(img.rows * s + 0.5))),
-             0, 0, cv::INTER_AREA);
+  cv::resize(img, small, cv::Size(max_width, std::max(1, int(img.rows * s + 0.5))), 0, 0, cv::INTER_AREA);
   return encode_jpeg(small, quality);
 }
 

@@ -69,8 +69,9 @@ std::string encode_base64(std::span<const uint8_t> bytes);
 // CV_8UC1 (grey); returns an empty vector for an empty or unsupported Mat.
 std::vector<uint8_t> encode_jpeg(const cv::Mat& bgr, int quality = 85);
 
-// Downscale so that the longer side is at most max_side (INTER_AREA, only when larger),
-// then encode_jpeg. For live video and snapshots where bandwidth matters more than pixels.
-std::vector<uint8_t> encode_jpeg_scaled(const cv::Mat& bgr, int max_side, int quality = 75);
+// Downscale so that the width is at most max_width (INTER_AREA, aspect kept, never
+// upscaled), then encode_jpeg. For live video, whose clients ask for the width they draw
+// at: a portrait (corridor) camera keeps its asked-for width, not its height.
+std::vector<uint8_t> encode_jpeg_max_width(const cv::Mat& bgr, int max_width, int quality = 75);
 
 }  // namespace argus

@@ -32,6 +32,35 @@ namespace {
 
 bool run(const std::string& cmd) { return std::system(cmd.c_str()) == 0; }
 
+// Width and height from a baseline/progressive JPEG's SOF segment; {0, 0} when there is none.
+std::pair<int, int> jpeg_size(const std::string& j) {
+  for (size_t p = 2; p + 9 < j.size();) {
+    if (static_cast<unsigned char>(j[p]) != 0xFF) return {0, 0};
+    const unsigned marker = static_cast<unsigned char>(j[p + 1]);
+    const size_t len = (static_cast<unsigned char>(j[p + 2]) << 8) | static_cast<unsigned char>(j[p + 3]);
+    if (marker >= 0xC0 && marker <= 0xC2)
+      return {(static_cast<unsigned char>(j[p + 7]) << 8) | static_cast<unsigned char>(j[p + 8]),
+              (static_cast<unsigned char>(j[p + 5]) << 8) | static_cast<unsigned char>(j[p + 6])};
+    p += 2 + len;
+  }
+  return {0, 0};
+}
+
+std::string base64(const std::string& in) {
+  static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += abc[(n >> 18) & 63];
+    out += abc[(n >> 12) & 63];
+    out += i + 1 < in.size() ? abc[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? abc[n & 63] : '=';
+  }
+  return out;
+}
+
 size_t count(const std::string& hay, const std::string& needle) {
   size_t n = 0;
   for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
@@ -76,7 +105,7 @@ class LiveServer : public ::testing::Test {
       clip_.clear();
     server_ = std::make_unique<ArgusServer>(std::vector<std::string>{
         "--set", "storage.media_dir=" + media_->path(), "--set", "pipeline.ws_client_queue=8",
-        "--set", "pipeline.alert_offline_s=2"});
+        "--set", "pipeline.alert_offline_s=2", "--set", "pipeline.ws_auth_timeout_s=2"});
     admin_ = server_->admin_token();
   }
   static void TearDownTestSuite() {
@@ -97,6 +126,26 @@ class LiveServer : public ::testing::Test {
     }, std::chrono::seconds(20));
     EXPECT_TRUE(live) << client().get("/api/v1/cameras/" + std::to_string(id), admin_).body;
     return id;
+  }
+
+  // A JPEG to push: a frame of a file camera (made and removed for it).
+  static std::string camera_jpeg() {
+    int64_t src = live_file_camera("jpeg source");
+    auto jpeg = client().get("/api/v1/cameras/" + std::to_string(src) + "/snapshot", admin_);
+    EXPECT_EQ(jpeg.status, 200);
+    client().del("/api/v1/cameras/" + std::to_string(src), admin_);
+    return jpeg.status == 200 ? jpeg.body : std::string();
+  }
+  // A running websocket camera and its ingest token; {"", ""} when either failed.
+  static std::pair<std::string, std::string> push_camera(const std::string& name) {
+    auto made = client().post_json("/api/v1/cameras", {{"name", name}, {"source", ""}, {"camera_type", "websocket"}, {"is_active", true}}, admin_);
+    EXPECT_EQ(made.status, 201) << made.body;
+    if (made.status != 201) return {};
+    std::string sid = std::to_string(made.json()["data"]["camera"]["id"].get<int64_t>());
+    auto tok = client().post_json("/api/v1/cameras/" + sid + "/ingest-token", Json::object(), admin_);
+    EXPECT_EQ(tok.status, 200) << tok.body;
+    if (tok.status != 200) return {};
+    return {sid, tok.json()["data"].value("token", "")};
   }
 
   static std::unique_ptr<TempDir> media_;
@@ -140,6 +189,11 @@ TEST_F(LiveServer, FileCameraGoesLiveWithStatsMjpegSnapshotAndMetrics) {
   EXPECT_GE(count(mj.body, "--argusframe\r\nContent-Type: image/jpeg"), 2u) << mj.body.substr(0, 200);
   EXPECT_GE(count(mj.body, "X-Frame-Seq: "), 2u);
   EXPECT_GE(count(mj.body, "X-Frame-Timestamp: "), 2u);
+  {  // the parts are scaled to the width asked for (the clip is 640x360)
+    size_t head = mj.body.find("\r\n\r\n");
+    ASSERT_NE(head, std::string::npos);
+    EXPECT_EQ(jpeg_size(mj.body.substr(head + 4)), (std::pair<int, int>{320, 180}));
+  }
   EXPECT_EQ(get_some(port(), "/api/v1/cameras/999999/mjpeg?token=" + admin_, 100).status, 404);
 
   // Per-camera gauges, removed when the camera stops.
@@ -147,6 +201,10 @@ TEST_F(LiveServer, FileCameraGoesLiveWithStatsMjpegSnapshotAndMetrics) {
   EXPECT_GT(metric(m, "argus_camera_frames_captured{camera=\"" + sid + "\"}"), 0) << m.substr(0, 500);
   EXPECT_GE(metric(m, "argus_camera_detections_missed{camera=\"" + sid + "\"}"), 0) << "exported per camera";
   EXPECT_GE(metric(m, "argus_camera_fps{camera=\"" + sid + "\"}"), 0);
+  // The session statistics the issue names, in /metrics too (-1: not exported).
+  EXPECT_EQ(metric(m, "argus_camera_reconnections{camera=\"" + sid + "\"}"), 0);
+  EXPECT_EQ(metric(m, "argus_camera_downtime_seconds{camera=\"" + sid + "\"}"), 0) << "live since it started";
+  EXPECT_GE(metric(m, "argus_camera_bandwidth_kbps{camera=\"" + sid + "\"}"), 0);
 
   // Live results answer (empty without an analyzer); viewers of other cameras see nothing.
   auto livej = client().get("/api/v1/detections/live?camera_id=" + sid, admin_);
@@ -189,6 +247,18 @@ TEST_F(LiveServer, WebSocketAuthSubscribeStatusAndVideo) {
                       std::chrono::system_clock::now().time_since_epoch()).count()), 60000.0);
   EXPECT_EQ(static_cast<unsigned char>(frame.data[16]), 0xFF);
   EXPECT_EQ(static_cast<unsigned char>(frame.data[17]), 0xD8);
+  EXPECT_EQ(jpeg_size(frame.data.substr(16)), (std::pair<int, int>{160, 90})) << "scaled to the subscription's width";
+  {  // at the subscription's rate, not the camera's 15 fps (loose bounds: this is a rate cap, not a timing)
+    // (a read that times out abandons the socket: messages come at least 5 times a second)
+    int frames = 0;
+    for (auto start = Clock::now(); Clock::now() - start < std::chrono::seconds(3);) {
+      auto m = ws.read(std::chrono::seconds(5));
+      ASSERT_TRUE(m.ok);
+      if (m.binary) ++frames;
+    }
+    EXPECT_GE(frames, 5) << "5 fps asked for";
+    EXPECT_LE(frames, 20) << "5 fps asked for; the camera sends 15";
+  }
 
   // With the face models loaded every analysed frame is a detection_event (no faces in
   // testsrc: an empty list, but the timings the dashboard shows as latency).
@@ -222,10 +292,13 @@ TEST_F(LiveServer, WebSocketAuthSubscribeStatusAndVideo) {
   ws.send({{"type", "unsubscribe"}, {"camera_id", id}});
   ASSERT_TRUE(ws.read_type("unsubscribed"));
 
-  // Header auth at the upgrade works too (no in-band message needed).
-  // (Beast's client cannot add headers in this helper; ?token= is the equivalent path.)
+  // Auth at the upgrade works too, no in-band message needed: the Authorization header, or
+  // ?token= for a browser (which cannot set headers on a WebSocket).
+  WsClient h(port(), "/api/v1/ws", 0, admin_);
+  ASSERT_TRUE(h.read_type("connection_established"));
   WsClient q(port(), "/api/v1/ws?token=" + admin_);
   ASSERT_TRUE(q.read_type("connection_established"));
+  EXPECT_ANY_THROW(WsClient(port(), "/api/v1/ws", 0, "not-a-token")) << "a bad header token is refused at the upgrade (401)";
   client().del("/api/v1/cameras/" + sid, admin_);
 }
 
@@ -350,18 +423,10 @@ TEST_F(LiveServer, HundredSubscribersAndASlowClientDoesNotStallOthers) {
 
 TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   ASSERT_FALSE(clip_.empty());
-  // A JPEG to push: a frame of the file camera.
-  int64_t src = live_file_camera("source");
-  auto jpeg = client().get("/api/v1/cameras/" + std::to_string(src) + "/snapshot", admin_);
-  ASSERT_EQ(jpeg.status, 200);
-  client().del("/api/v1/cameras/" + std::to_string(src), admin_);
-
-  auto made = client().post_json("/api/v1/cameras", {{"name", "push"}, {"source", ""}, {"camera_type", "websocket"}, {"is_active", true}}, admin_);
-  ASSERT_EQ(made.status, 201) << made.body;
-  std::string sid = std::to_string(made.json()["data"]["camera"]["id"].get<int64_t>());
-  auto tok = client().post_json("/api/v1/cameras/" + sid + "/ingest-token", Json::object(), admin_);
-  ASSERT_EQ(tok.status, 200) << tok.body;
-  std::string token = tok.json()["data"]["token"];
+  const std::string jpeg = camera_jpeg();
+  ASSERT_FALSE(jpeg.empty());
+  const auto camera = push_camera("push");
+  const std::string sid = camera.first, token = camera.second;
   ASSERT_FALSE(token.empty());
 
   // Before anyone pushes it is waiting, not in error, and raises no camera_offline alert (the
@@ -405,7 +470,7 @@ TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   ASSERT_TRUE(push.read_type("auth_ok"));
   bool live = false;
   for (int i = 0; i < 100 && !live; ++i) {
-    push.send_binary(jpeg.body);
+    push.send_binary(jpeg);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (i % 5 == 4) {
       auto cam = client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"];
@@ -415,11 +480,81 @@ TEST_F(LiveServer, IngestWebSocketMakesAPushCameraLive) {
   EXPECT_TRUE(live) << client().get("/api/v1/cameras/" + sid, admin_).body;
   EXPECT_EQ(client().get("/api/v1/cameras/" + sid + "/snapshot", admin_).status, 200);
   for (int i = 0; i < 80 && idle_alert; ++i) {  // frames came: the alert clears at the next check
-    push.send_binary(jpeg.body);
+    push.send_binary(jpeg);
     idle_alert = has_idle_alert();
     if (idle_alert) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_FALSE(idle_alert) << client().get("/api/v1/system/alerts", admin_).body;
+  client().del("/api/v1/cameras/" + sid, admin_);
+}
+
+// The other ways in of 001 / issue 4 §1: the token as the first message, JPEGs as base64 text
+// (bare, or {"data": ...}); and §9: a frame over the size limit closes that connection only.
+TEST_F(LiveServer, IngestWebSocketTakesBase64TextAndInBandAuthAndClosesOnOversizedFrames) {
+  ASSERT_FALSE(clip_.empty());
+  const std::string jpeg = camera_jpeg();
+  ASSERT_FALSE(jpeg.empty());
+  const auto camera = push_camera("push b64");
+  const std::string sid = camera.first, token = camera.second;
+  ASSERT_FALSE(token.empty());
+  auto pushed = [&] { return metric(client().get("/metrics").body, "argus_ingest_frames_total{camera=\"" + sid + "\"}"); };
+  auto captured = [&] {
+    auto c = client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"];
+    return c.contains("stats") ? c["stats"].value("frames_captured", int64_t{0}) : int64_t{0};
+  };
+
+  ASSERT_TRUE(wait_for([&] { return client().get("/api/v1/cameras/" + sid, admin_).json()["data"]["camera"]["status"] == "waiting"; },
+                       std::chrono::seconds(10)));
+  // A socket that never authenticates is closed after pipeline.ws_auth_timeout_s (2 s here),
+  // on both WebSocket endpoints.
+  WsClient silent_ingest(port(), "/api/v1/ingest/ws/" + sid);
+  WsClient silent_hub(port(), "/api/v1/ws");
+  {  // nothing is taken before the token
+    WsClient early(port(), "/api/v1/ingest/ws/" + sid);
+    early.send_binary(jpeg);
+    Json e;
+    ASSERT_TRUE(early.read_type("error", &e));
+    EXPECT_EQ(e["message"], "authenticate first");
+  }
+  WsClient push(port(), "/api/v1/ingest/ws/" + sid);
+  push.send({{"type", "auth"}, {"token", token}});
+  ASSERT_TRUE(push.read_type("auth_ok"));
+  const double before = std::max(0.0, pushed());
+  const std::string b64 = base64(jpeg);
+  for (int i = 0; i < 3; ++i) {
+    push.send_text(b64);
+    push.send({{"data", b64}});
+  }
+  ASSERT_TRUE(wait_for([&] { return pushed() >= before + 6; }, std::chrono::seconds(5))) << pushed() - before;
+  ASSERT_TRUE(wait_for([&] { return captured() > 0; }, std::chrono::seconds(10))) << "the base64 frames were not decoded";
+  push.send_text("not base64 at all!");
+  Json err;
+  ASSERT_TRUE(push.read_type("error", &err));
+  EXPECT_EQ(err["code"], "VALIDATION_ERROR");
+
+  // 5 MiB in one message: over the 4 MiB limit. The server closes (1009) and counts it; the
+  // camera and other connections go on.
+  const double oversized = std::max(0.0, metric(client().get("/metrics").body, "argus_ws_oversized_messages_total"));
+  try {
+    push.send_binary(std::string(5 << 20, '\xAB'));
+  } catch (const std::exception&) {  // the server may close before the whole message is written
+  }
+  EXPECT_FALSE(push.read(std::chrono::seconds(5)).ok) << "the connection stays open after an oversized frame";
+  EXPECT_TRUE(wait_for([&] { return metric(client().get("/metrics").body, "argus_ws_oversized_messages_total") >= oversized + 1; },
+                       std::chrono::seconds(5)));
+  Json timed_out;
+  EXPECT_TRUE(silent_ingest.read_type("error", &timed_out, std::chrono::seconds(5)));
+  EXPECT_EQ(timed_out.value("code", ""), "UNAUTHORIZED") << timed_out.dump();
+  EXPECT_FALSE(silent_ingest.read(std::chrono::seconds(5)).ok) << "still open without a token";
+  EXPECT_FALSE(silent_hub.read_until([](const WsClient::Msg&) { return false; }, std::chrono::seconds(5)))
+      << "the hub kept a client that never authenticated";
+  EXPECT_FALSE(silent_hub.timed_out()) << "the hub did not close the client";
+
+  WsClient again(port(), "/api/v1/ingest/ws/" + sid + "?token=" + token);
+  ASSERT_TRUE(again.read_type("auth_ok"));
+  const double now = pushed();
+  again.send_binary(jpeg);
+  EXPECT_TRUE(wait_for([&] { return pushed() > now; }, std::chrono::seconds(5)));
   client().del("/api/v1/cameras/" + sid, admin_);
 }
 
@@ -671,4 +806,47 @@ TEST_F(LiveServer, OpenTrackIsReidentifiedWhenThePersonIsEnrolledAndDeleted) {
       << face.dump();
   EXPECT_EQ(face["track_id"], track);
   client().del("/api/v1/cameras/" + sid, admin_);
+}
+
+// Issue 4 §8 and §2: `make run`'s demo camera is made once, runs by itself after every restart
+// (an active camera starts with the server), and once removed is not made again.
+TEST(DemoCamera, IsCreatedOnceStartsWithTheServerAndStaysGoneOnceRemoved) {
+  TempDir media;
+  if (!run("ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=10 -t 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+           media.path() + "/demo.mp4 < /dev/null"))
+    GTEST_SKIP() << "ffmpeg could not make the demo clip";
+  ArgusServer s({"--set", "storage.media_dir=" + media.path(), "--set", "server.demo_camera=true"});
+  const std::string pw = s.admin_password();
+  auto demos = [&](const std::string& token) {
+    std::vector<Json> out;
+    const Json list = s.client().get("/api/v1/cameras?per_page=100", token).json();
+    for (const auto& c : list["data"]["cameras"])
+      if (c["name"] == "Demo camera") out.push_back(c);
+    return out;
+  };
+  auto runs_by_itself = [&](const std::string& token, int64_t id) {
+    return wait_for([&] {
+      auto cam = s.client().get("/api/v1/cameras/" + std::to_string(id), token).json()["data"]["camera"];
+      return cam["status"] == "live" && cam.contains("stats") && cam["stats"].value("frames_captured", 0) > 0;
+    }, std::chrono::seconds(20));
+  };
+
+  std::string t = s.admin_token();
+  auto first = demos(t);
+  ASSERT_EQ(first.size(), 1u) << s.client().get("/api/v1/cameras?per_page=100", t).body;
+  const int64_t id = first[0]["id"];
+  EXPECT_EQ(first[0]["type"], "file");
+  EXPECT_TRUE(runs_by_itself(t, id)) << "the demo camera did not go live";
+
+  s.restart();
+  t = s.login("admin", pw);
+  auto again = demos(t);
+  ASSERT_EQ(again.size(), 1u) << "made again on restart";
+  EXPECT_EQ(again[0]["id"], id);
+  EXPECT_TRUE(runs_by_itself(t, id)) << "an active camera did not start with the server";
+
+  ASSERT_EQ(s.client().del("/api/v1/cameras/" + std::to_string(id), t).status, 200);
+  s.restart();
+  t = s.login("admin", pw);
+  EXPECT_TRUE(demos(t).empty()) << "a removed demo camera came back";
 }

@@ -32,10 +32,12 @@ class HeldConnection final : public argus::api::WsConnection {
     cv_.wait(lock, [&] { return !hold_; });
     Json j = Json::parse(*msg);
     types_.push_back(j.value("type", ""));
+    messages_.push_back(j);
     if (j.value("type", "") == "detection_event") seqs_.push_back(j["data"].value("frame_seq", int64_t{-1}));
     cv_.notify_all();
   }
   void close(uint16_t) override {}
+  void after(std::chrono::milliseconds, std::function<void()>) override {}  // the hub sets no deadlines
   bool is_open() const override { return true; }
   uint64_t dropped() const override { return 0; }
   const std::string& client() const override { return name_; }
@@ -60,6 +62,14 @@ class HeldConnection final : public argus::api::WsConnection {
     std::lock_guard lock(mu_);
     return types_;
   }
+  // The messages of `type` received so far, whole.
+  std::vector<Json> messages(const std::string& type) {
+    std::lock_guard lock(mu_);
+    std::vector<Json> out;
+    for (const auto& m : messages_)
+      if (m.value("type", "") == type) out.push_back(m);
+    return out;
+  }
 
  private:
   std::mutex mu_;
@@ -67,6 +77,7 @@ class HeldConnection final : public argus::api::WsConnection {
   bool hold_ = false;
   size_t entered_ = 0;
   std::vector<std::string> types_;
+  std::vector<Json> messages_;
   std::vector<int64_t> seqs_;
   std::string name_ = "in-process";
 };
@@ -169,4 +180,54 @@ TEST(WsHub, AMessageTypeThatIsNotAStringGetsAnErrorReply) {
   auto types = f.conn->types();
   ASSERT_EQ(types.size(), before + 1);
   EXPECT_EQ(types.back(), "error");
+}
+
+// Seed 001 §9.1.2: a subscription's filters decide what each client gets of the same events.
+TEST(WsHub, SubscriptionFiltersByConfidenceAndByPerson) {
+  WsHub hub(HubConfig{}, nullptr, nullptr, nullptr);
+  hub.start();
+  auto everything = std::make_shared<HeldConnection>();
+  auto confident = std::make_shared<HeldConnection>();
+  auto watchlist = std::make_shared<HeldConnection>();
+  for (const auto& c : {everything, confident, watchlist}) hub.attach(c, admin());
+  everything->on_message(R"({"type":"subscribe","camera_id":7})", false);
+  confident->on_message(R"({"type":"subscribe","camera_id":7,"filters":{"min_confidence":0.7}})", false);
+  watchlist->on_message(R"({"type":"subscribe","camera_id":7,"filters":{"person_ids":[12]}})", false);
+
+  auto det = [](double conf, Json person) { return Json{{"confidence", conf}, {"person", person}}; };
+  Json ada = {{"id", 12}, {"name", "Ada"}}, bob = {{"id", 13}, {"name", "Bob"}};
+  hub.publish_detection(7, {{"camera_id", 7}, {"frame_seq", 1},
+                            {"detections", {det(0.9, ada), det(0.65, nullptr), det(0.8, bob)}}});
+  hub.publish_detection(7, {{"camera_id", 7}, {"frame_seq", 2}, {"detections", {det(0.95, nullptr)}}});
+  hub.publish_track(7, "recognition_event", {{"person_id", 13}, {"best_confidence", 0.6}});
+  hub.publish_track(7, "recognition_event", {{"person_id", 12}, {"best_confidence", 0.9}});
+  hub.stop();  // delivers what was queued
+
+  auto confidences = [](const Json& event) {
+    std::vector<double> out;
+    for (const auto& d : event["data"]["detections"]) out.push_back(d["confidence"].get<double>());
+    return out;
+  };
+  auto all = everything->messages("detection_event");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(confidences(all[0]), (std::vector<double>{0.9, 0.65, 0.8}));
+  EXPECT_EQ(everything->messages("recognition_event").size(), 2u);
+
+  auto conf = confident->messages("detection_event");
+  ASSERT_EQ(conf.size(), 2u);
+  EXPECT_EQ(confidences(conf[0]), (std::vector<double>{0.9, 0.8}));
+  EXPECT_EQ(confidences(conf[1]), (std::vector<double>{0.95}));
+  EXPECT_EQ(conf[0]["data"]["frame_seq"], 1) << "the rest of the event is kept";
+  auto conf_rec = confident->messages("recognition_event");
+  ASSERT_EQ(conf_rec.size(), 1u);
+  EXPECT_EQ(conf_rec[0]["data"]["person_id"], 12);
+
+  // A person filter: only frames with those people, only their detections.
+  auto watched = watchlist->messages("detection_event");
+  ASSERT_EQ(watched.size(), 1u);
+  ASSERT_EQ(watched[0]["data"]["detections"].size(), 1u);
+  EXPECT_EQ(watched[0]["data"]["detections"][0]["person"]["id"], 12);
+  auto watched_rec = watchlist->messages("recognition_event");
+  ASSERT_EQ(watched_rec.size(), 1u);
+  EXPECT_EQ(watched_rec[0]["data"]["person_id"], 12);
 }

@@ -23,12 +23,17 @@ class WsClient {
     Json json() const { return Json::parse(data, nullptr, false); }
   };
 
-  WsClient(int port, const std::string& path, int rcvbuf = 0) : ws_(ioc_) {
+  // bearer: sent as "Authorization: Bearer ..." with the upgrade request (empty: none).
+  WsClient(int port, const std::string& path, int rcvbuf = 0, const std::string& bearer = "") : ws_(ioc_) {
     boost::asio::ip::tcp::resolver res(ioc_);
     auto& sock = boost::beast::get_lowest_layer(ws_);
     sock.open(boost::asio::ip::tcp::v4());
     if (rcvbuf > 0) sock.set_option(boost::asio::socket_base::receive_buffer_size(rcvbuf));
     sock.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    if (!bearer.empty())
+      ws_.set_option(boost::beast::websocket::stream_base::decorator([bearer](boost::beast::websocket::request_type& req) {
+        req.set(boost::beast::http::field::authorization, "Bearer " + bearer);
+      }));
     ws_.handshake("127.0.0.1:" + std::to_string(port), path);
   }
   ~WsClient() {
@@ -36,6 +41,7 @@ class WsClient {
     boost::beast::get_lowest_layer(ws_).close(ec);
   }
   void send(const Json& j) { ws_.write(boost::asio::buffer(j.dump())); }
+  void send_text(const std::string& t) { ws_.write(boost::asio::buffer(t)); }
   void send_binary(const std::string& b) {
     ws_.binary(true);
     ws_.write(boost::asio::buffer(b));
@@ -58,7 +64,7 @@ class WsClient {
       boost::beast::get_lowest_layer(ws_).cancel(ec);
       ioc_.restart();
       ioc_.run();
-      closed_ = true;
+      closed_ = timed_out_ = true;
       return m;
     }
     if (err) {
@@ -91,12 +97,15 @@ class WsClient {
     }, timeout);
   }
   bool closed() const { return closed_; }
+  // The last failed read ran out of time (rather than the peer closing).
+  bool timed_out() const { return timed_out_; }
 
  private:
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   boost::beast::flat_buffer buf_;
   bool closed_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace argus_test

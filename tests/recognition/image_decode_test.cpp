@@ -315,12 +315,20 @@ TEST(EncodeJpeg, RoundTripAndScaled) {
   auto back = decode_image(jpg);
   ASSERT_TRUE(back);
   EXPECT_LT(mean_abs_diff(*back, img), 4.0);
-  auto small = encode_jpeg_scaled(img, 320, 70);
+  auto small = encode_jpeg_max_width(img, 320, 70);
   auto info = probe_image(small);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->width, 320);
   EXPECT_EQ(info->height, 240);
   EXPECT_LT(small.size(), jpg.size());
+  // The width is what is asked for, also on a portrait (corridor) camera; never upscaled.
+  auto portrait = probe_image(encode_jpeg_max_width(gradient(360, 640), 320, 70));
+  ASSERT_TRUE(portrait);
+  EXPECT_EQ(portrait->width, 320);
+  EXPECT_EQ(portrait->height, 569);
+  auto narrow = probe_image(encode_jpeg_max_width(gradient(200, 100), 320, 70));
+  ASSERT_TRUE(narrow);
+  EXPECT_EQ(narrow->width, 200);
   // Grey, BGRA and a non-continuous ROI are accepted; empty and float are not.
   EXPECT_FALSE(encode_jpeg(cv::Mat(20, 20, CV_8UC1, cv::Scalar(5))).empty());
   EXPECT_FALSE(encode_jpeg(cv::Mat(20, 20, CV_8UC4, cv::Scalar(5, 6, 7, 8))).empty());
