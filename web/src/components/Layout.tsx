@@ -7,6 +7,8 @@ import { AlertsIndicator, Toasts } from './Alerts';
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/cameras', label: 'Cameras' },
+  // Analysing a recorded clip is its own task, not a camera's: it gets its own entry.
+  { to: '/cameras/videos', label: 'Video analysis' },
   { to: '/persons', label: 'Persons' },
   { to: '/events', label: 'Events' },
   { to: '/attendance', label: 'Attendance' },

@@ -30,7 +30,7 @@ describe('app shell', () => {
     await user.type(screen.getByLabelText('Password'), 'secret');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    for (const name of ['Cameras', 'Persons', 'Events', 'Attendance', 'System']) {
+    for (const name of ['Cameras', 'Video analysis', 'Persons', 'Events', 'Attendance', 'System']) {
       expect(within(nav).getByRole('link', { name })).toBeInTheDocument();
     }
     expect(localStorage.getItem('argus.access_token')).toBe('t');
