@@ -119,4 +119,24 @@ bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
   return pred();
 }
 
+// Every state change of the cameras it is given to (CameraSession's on_state, or
+// CameraManager::set_state_callback), in order; called from their decode threads.
+struct StateLog {
+  std::mutex mu;
+  std::vector<std::pair<argus::CameraId, argus::SessionState>> states;
+  argus::StateCallback callback() {
+    return [this](argus::CameraId id, argus::SessionState s, const std::string&) {
+      std::lock_guard lock(mu);
+      states.emplace_back(id, s);
+    };
+  }
+  std::vector<argus::SessionState> of(argus::CameraId id) {
+    std::lock_guard lock(mu);
+    std::vector<argus::SessionState> out;
+    for (auto& [c, s] : states)
+      if (c == id) out.push_back(s);
+    return out;
+  }
+};
+
 }  // namespace argus_test

@@ -11,26 +11,6 @@ using namespace argus;
 using namespace argus_test;
 using namespace std::chrono_literals;
 
-namespace {
-struct StateLog {
-  std::mutex mu;
-  std::vector<std::pair<CameraId, SessionState>> states;
-  StateCallback callback() {
-    return [this](CameraId id, SessionState s, const std::string&) {
-      std::lock_guard lock(mu);
-      states.emplace_back(id, s);
-    };
-  }
-  std::vector<SessionState> of(CameraId id) {
-    std::lock_guard lock(mu);
-    std::vector<SessionState> out;
-    for (auto& [c, s] : states)
-      if (c == id) out.push_back(s);
-    return out;
-  }
-};
-}  // namespace
-
 TEST(CameraSession, ReconnectsWithExponentialBackoffAndCountsIt) {
   StateLog log;
   std::atomic<int> attempts{0};

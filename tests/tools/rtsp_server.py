@@ -2,9 +2,11 @@
 """RTSP test peer: serves mp4 clips over RTSP with stream copy (no re-encoding), using
 Debian's GStreamer RTSP server through Python GI (ffmpeg 5.1 cannot serve RTSP).
 
-  rtsp_server.py [--port N] [--user U --password P] [--loops N] MOUNT=CLIP.mp4 ...
+  rtsp_server.py [--port N] [--user U --password P] [--tls-cert PEM] [--loops N] MOUNT=CLIP.mp4 ...
 
-Each MOUNT is served at rtsp://127.0.0.1:PORT/MOUNT. --port 0 (default) picks a free port.
+Each MOUNT is served at rtsp://127.0.0.1:PORT/MOUNT (rtsps:// with --tls-cert: a PEM file
+holding the certificate and its private key; needs --user, as the server's TLS lives in its
+auth object). --port 0 (default) picks a free port.
 Prints "READY <port>" on stdout once listening. Killable at any time; restartable on the
 same port. Looping: qtdemux cannot loop a stream-copied mp4 in place without timestamp
 jumps, so the clip is first remuxed --loops times back to back (ffmpeg -stream_loop -c copy,
@@ -24,7 +26,7 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import Gio, GLib, Gst, GstRtspServer  # noqa: E402
 
 
 TEMP_PREFIX = "argus-rtsp-"
@@ -59,9 +61,12 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--user")
     ap.add_argument("--password")
+    ap.add_argument("--tls-cert", help="PEM with certificate and key: serve RTSPS (needs --user)")
     ap.add_argument("--loops", type=int, default=1, help="times the clip repeats before EOS")
     ap.add_argument("mounts", nargs="+", help="MOUNT=CLIP")
     args = ap.parse_args()
+    if args.tls_cert and not args.user:
+        ap.error("--tls-cert needs --user")
 
     Gst.init(None)
     remove_stale_temp_dirs()
@@ -102,6 +107,8 @@ def main():
         token = GstRtspServer.RTSPToken()
         token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "user")
         auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password or ""), token)
+        if args.tls_cert:
+            auth.set_tls_certificate(Gio.TlsCertificate.new_from_file(args.tls_cert))
         server.set_auth(auth)
 
     if server.attach(None) == 0:
