@@ -274,6 +274,19 @@ TEST_F(LiveServer, WebSocketAuthSubscribeStatusAndVideo) {
     std::cerr << "face models unavailable: detection_event not checked\n";
   }
 
+  // Every 5 s each client hears how the cameras it may see are doing.
+  Json perf;
+  ASSERT_TRUE(ws.read_type("performance_metrics", &perf, std::chrono::seconds(8)));
+  bool mine = false;
+  for (const auto& cam : perf["data"]["cameras"])
+    if (cam.value("camera_id", int64_t{0}) == id) {
+      mine = true;
+      EXPECT_EQ(cam["state"], "live") << cam.dump();
+      EXPECT_GT(cam["fps"].get<double>(), 0) << cam.dump();
+      for (const char* k : {"processed_fps", "latency_ms", "frames_dropped", "frames_processed"}) EXPECT_TRUE(cam.contains(k)) << k;
+    }
+  EXPECT_TRUE(mine) << perf.dump();
+
   // Status changes reach the client.
   ASSERT_EQ(client().post_json("/api/v1/cameras/" + sid + "/stop", Json::object(), admin_).status, 200);
   Json st;
