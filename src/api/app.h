@@ -13,6 +13,7 @@
 #include "services/auth_service.h"
 #include "services/camera_service.h"
 #include "services/person_service.h"
+#include "services/sighting_service.h"
 #include "services/system_config_service.h"
 #include "services/user_service.h"
 
@@ -25,6 +26,7 @@ struct AppContext {
   services::UserService& users;
   services::CameraService& cameras;
   services::PersonService& persons;
+  services::SightingService& sightings;
   services::SystemConfigService& system_config;
   obs::SystemSampler& sampler;
   std::string web_root;

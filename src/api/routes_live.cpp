@@ -9,9 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <array>
 #include <regex>
-#include <set>
 #include <thread>
 
 #include "auth/crypto.h"
@@ -176,10 +174,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
                else *slot = *ms;
              }
            if (!bad.details.empty()) return error_response(bad);
-           const auto& who = *req.principal;
-           if (f.camera_id && !who.can_see_camera(*f.camera_id)) return json_ok_paged({{"detections", Json::array()}}, p->page, p->per_page, 0);
-           f.allowed_camera_ids = who.camera_ids;
-           auto page = c.store.list_sightings(*p, f);
+           auto page = c.sightings.list(*p, f, *req.principal);
            Json list = Json::array();
            for (auto& s : page.items) list.push_back(events::sighting_json(s));
            return json_ok_paged(json_field("detections", std::move(list)), p->page, p->per_page, page.total);
@@ -190,61 +185,31 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
               {"per_camera", arr(kObj)}, {"per_hour", arr(kObj)}}),
          {{"period", "string", "1h | 24h | 7d (default 24h)"}}, false, false, "application/json", [&c](Request& req) {
            std::string period = query(req, "period").value_or("24h");
-           int64_t span_h = period == "1h" ? 1 : period == "24h" ? 24 : period == "7d" ? 168 : 0;
+           int span_h = period == "1h" ? 1 : period == "24h" ? 24 : period == "7d" ? 168 : 0;
            if (!span_h) return error_response(bad_query("period", "must be 1h, 24h or 7d"));
-           int64_t now = now_unix_ms();
-           int64_t start = now - span_h * 3600000;
-           int64_t first_bucket = start - start % 3600000;
-           size_t buckets = static_cast<size_t>((now - first_bucket) / 3600000 + 1);
-           std::vector<std::array<int64_t, 3>> hours(buckets, {0, 0, 0});
-           std::map<int64_t, std::pair<std::string, int64_t>> per_cam;
-           std::set<int64_t> persons;
-           int64_t total = 0, identified = 0;
-           store::SightingFilter f;
-           f.start_ms = start;
-           f.allowed_camera_ids = req.principal->camera_ids;
-           // Walks the period's sightings page by page; capped so a huge week stays cheap.
-           constexpr int kPer = 500, kMaxPages = 100;
-           bool truncated = false;
-           for (int page = 1;; ++page) {
-             if (page > kMaxPages) { truncated = true; break; }
-             auto rows = c.store.list_sightings({page, kPer}, f);
-             for (auto& s : rows.items) {
-               ++total;
-               if (s.person_id) { ++identified; persons.insert(*s.person_id); }
-               auto& pc = per_cam[s.camera_id];
-               pc.first = s.camera_name;
-               ++pc.second;
-               int64_t t = std::max(s.first_seen, first_bucket);
-               size_t b = static_cast<size_t>((t - first_bucket) / 3600000);
-               if (b < hours.size()) {
-                 ++hours[b][0];
-                 ++hours[b][s.person_id ? 1 : 2];
-               }
-             }
-             if (static_cast<int64_t>(page) * kPer >= rows.total || rows.items.empty()) break;
-           }
+           auto st = c.sightings.statistics(span_h, *req.principal, now_unix_ms());
            Json cams = Json::array();
-           for (auto& [id, v] : per_cam) cams.push_back({{"camera_id", id}, {"camera_name", v.first}, {"count", v.second}});
+           for (const auto& cam : st.per_camera)
+             cams.push_back({{"camera_id", cam.camera_id}, {"camera_name", cam.camera_name}, {"count", cam.count}});
            Json per_hour = Json::array();
-           for (size_t i = 0; i < hours.size(); ++i)
-             per_hour.push_back({{"start", iso8601_ms(first_bucket + static_cast<int64_t>(i) * 3600000)}, {"count", hours[i][0]},
-                                 {"identified", hours[i][1]}, {"unknown", hours[i][2]}});
-           return json_ok({{"period", period}, {"start", iso8601_ms(start)}, {"end", iso8601_ms(now)}, {"total", total},
-                           {"sightings", total}, {"identified", identified}, {"unknown", total - identified},
-                           {"unique_persons", persons.size()}, {"per_camera", cams}, {"per_hour", per_hour},
-                           {"truncated", truncated}});
+           for (const auto& h : st.per_hour)
+             per_hour.push_back({{"start", iso8601_ms(h.start_ms)}, {"count", h.count}, {"identified", h.identified},
+                                 {"unknown", h.unknown}});
+           return json_ok({{"period", period}, {"start", iso8601_ms(st.start_ms)}, {"end", iso8601_ms(st.end_ms)},
+                           {"total", st.total}, {"sightings", st.total}, {"identified", st.identified},
+                           {"unknown", st.total - st.identified}, {"unique_persons", st.unique_persons},
+                           {"per_camera", cams}, {"per_hour", per_hour}, {"truncated", st.truncated}});
          }});
   r.add({V::get, "/api/v1/detections/{id}", viewer, "detections", "One sighting", nullptr, obj({{"detection", kSighting}}), {},
          false, false, "application/json", [&c](Request& req) {
-           auto s = c.store.sighting(req.id_param());
-           if (!s || !req.principal->can_see_camera(s->camera_id)) return json_error(404, "NOT_FOUND", "Detection not found");
+           auto s = c.sightings.get(req.id_param(), *req.principal);
+           if (!s) return json_error(404, "NOT_FOUND", "Detection not found");
            return json_ok({{"detection", events::sighting_json(*s)}});
          }});
   r.add({V::get, "/api/v1/detections/{id}/snapshot", viewer, "detections", "The best face crop of a sighting (JPEG)", nullptr,
          nullptr, {{"token", "string", "access token (for <img>)"}}, false, true, "image/jpeg", [&c, &live](Request& req) {
-           auto s = c.store.sighting(req.id_param());
-           if (!s || !req.principal->can_see_camera(s->camera_id) || !is_contained_relative_path(s->snapshot_path))
+           auto s = c.sightings.get(req.id_param(), *req.principal);
+           if (!s || !is_contained_relative_path(s->snapshot_path))
              return json_error(404, "NOT_FOUND", "No snapshot for this detection");
            auto bytes = read_file(fs::path(live.blob_dir) / s->snapshot_path);
            if (!bytes) return json_error(404, "NOT_FOUND", "No snapshot for this detection");
@@ -278,21 +243,7 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
              int tz = c.system_config.get().value("timezoneOffsetMinutes", 0);
              from = to = local_date(now_unix_ms(), tz);
            }
-           auto rows = c.store.attendance(from, to, *person);
-           const auto& who = *req.principal;
-           if (!who.camera_ids.empty()) {
-             // A user limited to some cameras sees only what those cameras saw.
-             std::vector<store::AttendanceRecord> mine;
-             for (auto& a : rows) {
-               std::vector<int64_t> cams;
-               for (auto id : a.camera_ids)
-                 if (who.can_see_camera(id)) cams.push_back(id);
-               if (cams.empty()) continue;
-               a.camera_ids = cams;
-               mine.push_back(a);
-             }
-             rows = std::move(mine);
-           }
+           auto rows = c.sightings.attendance(from, to, *person, *req.principal);
            if (format == "csv") {
              Response resp;
              resp.content_type = "text/csv; charset=utf-8";

@@ -27,6 +27,7 @@
 #include "services/auth_service.h"
 #include "services/camera_service.h"
 #include "services/person_service.h"
+#include "services/sighting_service.h"
 #include "services/system_config_service.h"
 #include "services/user_service.h"
 #include "store/store.h"
@@ -174,6 +175,7 @@ int run_serve(const GlobalOptions& o) {
   services::UserService users(*data->store, auth, audit);
   services::CameraService cameras(*data->store, audit, data->secrets.seal_key, cfg->storage.media_dir);
   services::PersonService persons(*data->store, audit, data->blobs);
+  services::SightingService sightings(*data->store);
   services::SystemConfigService system_config(*data->store, audit);
   cameras.system_config = [&system_config] { return system_config.get(); };  // a new camera's detection defaults
   obs::SystemSampler sampler(data->root);
@@ -205,7 +207,7 @@ int run_serve(const GlobalOptions& o) {
     }
   }
 
-  api::AppContext ctx{*data->store, audit, auth, users, cameras, persons, system_config, sampler,
+  api::AppContext ctx{*data->store, audit, auth, users, cameras, persons, sightings, system_config, sampler,
                       cfg->server.web_root.empty() ? default_web_root() : cfg->server.web_root,
                       ARGUS_VERSION, data->root, {}, {}};
   api::ApiApp app(ctx);
