@@ -413,6 +413,10 @@ void add_live_routes(ApiApp& app, LiveContext& live) {
           return;
         }
         if (!state->authed) return fail(*conn, "authenticate first");
+        if (string_field(j, "type") == "ping") {  // an application-level keepalive, as on /ws
+          conn->send_text(Json{{"type", "pong"}}.dump());
+          return;
+        }
         std::string b64 = j.is_object() ? string_field(j, "data") : msg;
         auto bytes = decode_base64(b64);
         if (!bytes) {
