@@ -114,10 +114,12 @@ class WsSession final : public WsConnection {
   }
   bool is_open() const override { return open_; }
   void after(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    auto self = std::static_pointer_cast<WsSession>(shared_from_this());
+    // Weak: a connection that closes before the deadline is freed at once, not when it passes.
+    std::weak_ptr<WsSession> weak = std::static_pointer_cast<WsSession>(shared_from_this());
     auto timer = std::make_shared<net::steady_timer>(ws_.get_executor(), delay);
-    timer->async_wait([self, timer, fn = std::move(fn)](beast::error_code ec) {
-      if (!ec && self->open_ && fn) fn();
+    timer->async_wait([weak, timer, fn = std::move(fn)](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self && self->open_ && fn) fn();
     });
   }
   uint64_t dropped() const override { return dropped_; }

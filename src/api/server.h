@@ -49,9 +49,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   // Closes with a WebSocket close code (1001 going away; 4401 for failed authentication).
   virtual void close(uint16_t code = 1001) = 0;
   virtual bool is_open() const = 0;
-  // Runs `fn` on the connection's executor after `delay` if it is still open then (a
-  // deadline, e.g. for a client that has to authenticate in-band). Keeps the connection
-  // object alive until then.
+  // Runs `fn` on the connection's executor after `delay` if the connection is still open then
+  // (a deadline, e.g. for a client that has to authenticate in-band).
   virtual void after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual uint64_t dropped() const = 0;
   virtual const std::string& client() const = 0;
