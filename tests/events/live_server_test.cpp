@@ -622,20 +622,29 @@ TEST_F(LiveServer, DetectionsAndAttendanceQueries) {
   WsClient ws(port(), "/api/v1/ws?token=" + admin_);
   ASSERT_TRUE(ws.read_type("connection_established"));
   ws.send({{"type", "subscribe"}, {"camera_id", id}});
-  Json track, preview;
+  Json track, preview, named;  // named: the recognition_event of the enrolled person's track
   std::vector<std::pair<int64_t, bool>> detection_events;  // (frame_seq, provisional)
   ASSERT_TRUE(ws.read_until([&](const WsClient::Msg& m) {
     Json j = m.binary ? Json() : m.json();
     if (!j.is_object()) return false;
-    if (j.value("type", "") == "detection_event") {
+    const std::string type = j.value("type", "");
+    if (type == "detection_event") {
       bool provisional = j["data"].value("provisional", false);
       detection_events.emplace_back(j["data"]["frame_seq"].get<int64_t>(), provisional);
       if (provisional && preview.is_null()) preview = j;
-    } else if ((j.value("type", "") == "track_update" || j.value("type", "") == "recognition_event") && track.is_null()) {
+    } else if ((type == "track_update" || type == "recognition_event") && track.is_null()) {
       track = j;
     }
-    return !track.is_null() && !preview.is_null() && !detection_events.empty() && !detection_events.back().second;
-  }, std::chrono::seconds(30))) << "track event: " << !track.is_null() << ", preview: " << !preview.is_null();
+    if (type == "recognition_event" && person && j["data"].value("person_id", Json()) == Json(*person)) named = j;
+    return !track.is_null() && !preview.is_null() && !detection_events.empty() && !detection_events.back().second &&
+           (!person || !named.is_null());
+  }, std::chrono::seconds(30))) << "track event: " << !track.is_null() << ", preview: " << !preview.is_null()
+                                << ", the enrolled person's recognition_event: " << !named.is_null();
+  if (person) {  // a track is announced by name once, when its identity is settled
+    EXPECT_EQ(named["data"]["camera_id"], id);
+    EXPECT_EQ(named["data"].value("person_name", ""), "Hamilton") << named.dump();
+    EXPECT_EQ(named["data"]["person"]["id"], *person) << named.dump();
+  }
   for (const char* k : {"id", "camera_id", "track_id", "person_id", "first_seen", "last_seen", "best_confidence", "event"})
     EXPECT_TRUE(track["data"].contains(k)) << k << " " << track.dump();
   EXPECT_EQ(track["data"]["camera_id"], id);
