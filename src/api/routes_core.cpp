@@ -132,7 +132,7 @@ void add_core_routes(ApiApp& app) {
          }});
   r.add({V::get, "/api/v1/auth/profile", viewer, "auth", "The current user", nullptr, obj({{"user", kUser}}), {}, false, false,
          "application/json", [&c](Request& req) {
-           auto u = c.store.user_by_id(req.principal->user_id);
+           auto u = c.users.get(req.principal->user_id);
            if (!u) return json_error(401, "TOKEN_INVALID", "User no longer exists");
            return json_ok({{"user", AuthService::user_json(*u)}});
          }});

@@ -106,12 +106,14 @@ void add_vision_routes(ApiApp& app, services::RecognitionService& rec) {
       bool ok = enrolled && std::all_of(enrolled->begin(), enrolled->end(), [](auto& v) { return v.ok; });
       if (!ok) {
         // The photos decide whether the person is enrolled at all: undo the row, keep nothing.
-        c.store.delete_person(person->id);
+        c.persons.undo_create(person->id, *req.principal, req.client);
         return enrolled ? unprocessable(*enrolled) : error_response(enrolled.error());
       }
       verdicts = verdicts_json(*enrolled);
     }
-    return json_ok({{"person", c.persons.to_json(*c.store.person(person->id))}, {"images", verdicts}}, 201);
+    auto stored = c.persons.get(person->id);
+    if (!stored) return json_error(404, "NOT_FOUND", "Person not found");  // deleted meanwhile
+    return json_ok({{"person", c.persons.to_json(*stored)}, {"images", verdicts}}, 201);
   };
 
   r.add({V::post, "/api/v1/persons/{id}/images", supervisor, "persons",
@@ -119,7 +121,7 @@ void add_vision_routes(ApiApp& app, services::RecognitionService& rec) {
          {{"type", "object"}, {"properties", {{"person", kObj}, {"images", {{"type", "array"}}}}}}, {}, true, false,
          "application/json", [&c, &rec](Request& req) {
            int64_t id = req.id_param();
-           if (!c.store.person(id)) return json_error(404, "NOT_FOUND", "Person not found");
+           if (!c.persons.get(id)) return json_error(404, "NOT_FOUND", "Person not found");
            if (!is_multipart(req.header(http::field::content_type)))
              return json_error(415, "UNSUPPORTED_MEDIA_TYPE", "Send photos as multipart/form-data with files named 'images'");
            auto form = read_enrol_form(req);
@@ -128,12 +130,14 @@ void add_vision_routes(ApiApp& app, services::RecognitionService& rec) {
            auto enrolled = rec.enrol(id, form->second, req.principal, req.client);
            if (!enrolled) return error_response(enrolled.error());
            if (!std::all_of(enrolled->begin(), enrolled->end(), [](auto& v) { return v.ok; })) return unprocessable(*enrolled);
-           return json_ok({{"person", c.persons.to_json(*c.store.person(id))}, {"images", verdicts_json(*enrolled)}}, 201);
+           auto person = c.persons.get(id);
+           if (!person) return json_error(404, "NOT_FOUND", "Person not found");  // deleted meanwhile
+           return json_ok({{"person", c.persons.to_json(*person)}, {"images", verdicts_json(*enrolled)}}, 201);
          }});
   r.add({V::get, "/api/v1/persons/{id}/images/{image_id}", viewer, "persons", "A person's photo (JPEG)", nullptr, nullptr, {},
          false, true, "image/jpeg", [&c](Request& req) {
-           auto img = c.store.image(req.id_param("image_id"));
-           if (!img || img->person_id != req.id_param()) return json_error(404, "NOT_FOUND", "Image not found");
+           auto img = c.persons.image(req.id_param(), req.id_param("image_id"));
+           if (!img) return json_error(404, "NOT_FOUND", "Image not found");
            std::ifstream in(c.persons.blob_dir() + "/" + img->path, std::ios::binary);
            if (!in) return json_error(404, "NOT_FOUND", "Image file is missing");
            Response resp;

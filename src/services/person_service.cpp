@@ -35,6 +35,17 @@ Result<store::PersonRecord> PersonService::create(const Json& body, const auth::
   return p;
 }
 
+void PersonService::undo_create(int64_t id, const auth::Principal& who, const std::string& client) {
+  store_.delete_person(id);
+  audit_.record(who, "delete", "person", std::to_string(id), client, "success", {{"reason", "enrolment photos refused"}});
+}
+
+std::optional<store::ImageRecord> PersonService::image(int64_t person_id, int64_t image_id) {
+  auto img = store_.image(image_id);
+  if (!img || img->person_id != person_id) return std::nullopt;
+  return img;
+}
+
 Result<store::PersonRecord> PersonService::update(int64_t id, const Json& body, const auth::Principal& who, const std::string& client) {
   auto p = store_.person(id);
   if (!p) return Error::make("NOT_FOUND", "Person not found");

@@ -18,7 +18,12 @@ class PersonService {
   Result<store::PersonRecord> create(const Json& body, const auth::Principal& who, const std::string& client);
   Result<store::PersonRecord> update(int64_t id, const Json& body, const auth::Principal& who, const std::string& client);
   Status remove(int64_t id, const auth::Principal& who, const std::string& client);
+  // Takes back a create() whose enrolment photos were refused: the person was never usable,
+  // so the row goes (audited, with the reason) and nothing else is told.
+  void undo_create(int64_t id, const auth::Principal& who, const std::string& client);
   std::optional<store::PersonRecord> get(int64_t id) { return store_.person(id); }
+  // One of the person's photos; nullopt when there is none with that id, or it is another's.
+  std::optional<store::ImageRecord> image(int64_t person_id, int64_t image_id);
   store::Page<store::PersonRecord> list(const store::PageRequest& p, const std::optional<std::string>& search) {
     return store_.list_persons(p, search);
   }

@@ -123,6 +123,13 @@ TEST_F(Enrol, BadPhotosGetReasonsAndStoreNothing) {
   auto group = post_multipart(c, "/api/v1/persons", {{"name", "Crowd"}}, {{"g.jpg", read_file(models_dir() + "/samples/sample1.jpg")}}, token);
   ASSERT_EQ(group.status, 422) << group.body;
   EXPECT_EQ(group.json()["error"]["details"]["images"][0]["reason"], "multiple_faces");
+  {  // the audit trail says the person created for those photos was taken back, and why
+    const Json audit = c.get("/api/v1/audit?resource=person&action=delete", token).json();
+    bool taken_back = false;
+    for (const auto& e : audit["data"]["entries"])
+      taken_back = taken_back || (e["details"].is_object() && e["details"].value("reason", "") == "enrolment photos refused");
+    EXPECT_TRUE(taken_back) << audit.dump();
+  }
   auto junk = post_multipart(c, "/api/v1/persons", {{"name", "Junk"}}, {{"x.jpg", "this is not a picture"}, {"a.jpg", face_a}}, token);
   ASSERT_EQ(junk.status, 422);
   auto v = junk.json()["error"]["details"]["images"];
