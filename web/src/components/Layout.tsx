@@ -1,12 +1,13 @@
-import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { hasRole, useAuth } from '../auth/AuthContext';
 import { useTheme } from '../hooks';
 import { useSocketState } from '../live/LiveContext';
 import { AlertsIndicator, Toasts } from './Alerts';
 
-const NAV = [
+const NAV: { to: string; label: string; end?: boolean; not?: string }[] = [
   { to: '/', label: 'Dashboard', end: true },
-  { to: '/cameras', label: 'Cameras' },
+  // Its pages are under /cameras, but Video analysis has its own entry.
+  { to: '/cameras', label: 'Cameras', not: '/cameras/videos' },
   // Analysing a recorded clip is its own task, not a camera's: it gets its own entry.
   { to: '/cameras/videos', label: 'Video analysis' },
   { to: '/persons', label: 'Persons' },
@@ -20,6 +21,7 @@ export function Layout() {
   const { theme, toggle } = useTheme();
   const nav = useNavigate();
   const ws = useSocketState();
+  const { pathname } = useLocation();
   return (
     <div className="app">
       <a className="skip-link" href="#main">Skip to content</a>
@@ -29,7 +31,7 @@ export function Layout() {
           <ul>
             {NAV.map((n) => (
               <li key={n.to}>
-                <NavLink to={n.to} end={n.end}>
+                <NavLink to={n.to} end={n.end || (n.not !== undefined && pathname.startsWith(n.not))}>
                   {n.label}
                 </NavLink>
               </li>

@@ -66,6 +66,23 @@ describe('app shell', () => {
     expect(within(nav).getByRole('link', { name: 'Users' })).toBeInTheDocument();
   });
 
+  it('marks one menu entry as the current page: Video analysis is not also Cameras', async () => {
+    signIn('admin');
+    api('admin');
+    renderAt(<App />, '/cameras/videos');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Video analysis' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Cameras' })).not.toHaveAttribute('aria-current');
+  });
+
+  it('keeps Cameras current on a camera page', async () => {
+    signIn('admin');
+    api('admin');
+    renderAt(<App />, '/cameras/1');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Cameras' })).toHaveAttribute('aria-current', 'page');
+  });
+
   it('returns to login when the session is invalid', async () => {
     signIn('admin');
     mockFetch(() => fail(401, 'TOKEN_INVALID', 'invalid'));
