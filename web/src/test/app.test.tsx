@@ -66,21 +66,16 @@ describe('app shell', () => {
     expect(within(nav).getByRole('link', { name: 'Users' })).toBeInTheDocument();
   });
 
-  it('marks one menu entry as the current page: Video analysis is not also Cameras', async () => {
+  it.each([
+    ['/cameras/videos', 'Video analysis', 'Cameras'],  // its pages are under /cameras but it has its own entry
+    ['/cameras/1', 'Cameras', 'Video analysis'],
+  ])('marks one menu entry as the current page at %s', async (path, current, other) => {
     signIn('admin');
     api('admin');
-    renderAt(<App />, '/cameras/videos');
+    renderAt(<App />, path);
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    expect(within(nav).getByRole('link', { name: 'Video analysis' })).toHaveAttribute('aria-current', 'page');
-    expect(within(nav).getByRole('link', { name: 'Cameras' })).not.toHaveAttribute('aria-current');
-  });
-
-  it('keeps Cameras current on a camera page', async () => {
-    signIn('admin');
-    api('admin');
-    renderAt(<App />, '/cameras/1');
-    const nav = await screen.findByRole('navigation', { name: 'Main' });
-    expect(within(nav).getByRole('link', { name: 'Cameras' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: current })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: other })).not.toHaveAttribute('aria-current');
   });
 
   it('returns to login when the session is invalid', async () => {
