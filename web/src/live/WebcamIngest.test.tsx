@@ -65,7 +65,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function renderCamera(role: 'viewer' | 'supervisor' | 'admin', type = 'websocket', status = 'live') {
+function renderCamera(role: 'viewer' | 'supervisor' | 'admin', type = 'websocket', status = 'live', settings: Record<string, unknown> = {}) {
   signIn(role);
   let tokens = 0;
   const f = mockFetch((method, url) => {
@@ -75,7 +75,7 @@ function renderCamera(role: 'viewer' | 'supervisor' | 'admin', type = 'websocket
       return ok({ token: t, url: `/api/v1/ingest/ws/5?token=${t}` });
     }
     if (url.startsWith('/api/v1/cameras/5'))
-      return ok({ camera: { id: 5, name: 'Browser', type, status, source: '', stats: { frames_captured: 12 } } });
+      return ok({ camera: { id: 5, name: 'Browser', type, status, source: '', settings, stats: { frames_captured: 12 } } });
     return undefined;
   });
   renderCameraView(liveSock);
@@ -280,6 +280,15 @@ describe('webcam push ingest panel', () => {
     await userEvent.setup().click(within(panel).getByRole('button', { name: 'Show ingest URL' }));
     expect(await within(panel).findByLabelText(/Ingest URL/)).toHaveValue(`ws://${window.location.host}/api/v1/ingest/ws/5?token=tok-5`);
     expect(within(panel).getByRole('button', { name: 'Copy' })).toBeInTheDocument();
+  });
+
+  it("says whether a device that stops sending raises an alert (the camera's idle alert)", async () => {
+    renderCamera('supervisor', 'websocket', 'waiting');
+    expect(await screen.findByTestId('ingest-idle-alert')).toHaveTextContent(/No alert is raised .* "Idle alert after \(s\)"/);
+    cleanup();
+    localStorage.clear();
+    renderCamera('supervisor', 'websocket', 'waiting', { idle_alert_s: 300 });
+    expect(await screen.findByTestId('ingest-idle-alert')).toHaveTextContent('An alert is raised when no frames arrive for 300 s.');
   });
 
   it('does not ask to start a push camera that is waiting for frames', async () => {

@@ -50,7 +50,12 @@ function errText(e: unknown): string {
  * /api/v1/ingest/ws/{id}?token=... A socket that closes unexpectedly is reopened with backoff
  * (reconnectDelayMs), the webcam kept on. Also shows that URL for an external device. Supervisor+.
  */
-export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number; cameraStatus?: CameraStatus }) {
+export function WebcamIngestPanel({ cameraId, cameraStatus, idleAlertS }: {
+  cameraId: number;
+  cameraStatus?: CameraStatus;
+  /** the camera's settings.idle_alert_s: an alert when nothing is pushed for that long (0/absent: never) */
+  idleAlertS?: number;
+}) {
   const [fps, setFps] = useState(String(INGEST_FPS.default));
   const [width, setWidth] = useState(String(INGEST_WIDTH.default));
   const [state, setState] = useState<IngestState>('idle');
@@ -301,6 +306,11 @@ export function WebcamIngestPanel({ cameraId, cameraStatus }: { cameraId: number
         </div>
       )}
       <h3>External device</h3>
+      <p className="hint" data-testid="ingest-idle-alert">
+        {idleAlertS && idleAlertS > 0
+          ? `An alert is raised when no frames arrive for ${idleAlertS} s.`
+          : 'No alert is raised when a device stops sending: set "Idle alert after (s)" when editing the camera to be told.'}
+      </p>
       {showUrl && ingest ? (
         <div className="ingest-url">
           <label htmlFor={`ingest-url-${cameraId}`}>Ingest URL (send binary JPEG WebSocket messages)</label>

@@ -180,7 +180,11 @@ export function CameraViewPage() {
             </section>
             {camera?.type === 'websocket' && hasRole(user, 'supervisor') && (
               <div className="panel">
-                <WebcamIngestPanel cameraId={id} cameraStatus={camera.status} />
+                <WebcamIngestPanel
+                  cameraId={id}
+                  cameraStatus={camera.status}
+                  idleAlertS={typeof camera.settings?.idle_alert_s === 'number' ? camera.settings.idle_alert_s : undefined}
+                />
               </div>
             )}
           </div>
